@@ -62,13 +62,12 @@ demo: up
 	$(BIN)/ansible-playbook playbooks/provision.yml -i inventories/local
 
 # --- tests --------------------------------------------------------------------
+# pytest runs last and once, so its closing line sums up every test.
 test: venv-test system-deps collection
 	$(MAKE) lint
 	$(MAKE) sanity
-	$(MAKE) unit
-	$(MAKE) local-aws-tests
-	$(MAKE) integration
 	$(MAKE) molecule
+	$(BIN)/pytest -q tests/unit tests/packaging tests/local_aws tests/integration
 
 lint: venv-test collection
 	$(BIN)/yamllint -s .
@@ -78,7 +77,7 @@ sanity: venv-test
 	tools/setup/sanity.sh
 
 unit: venv-test collection
-	$(BIN)/pytest -q tests/unit
+	$(BIN)/pytest -q tests/unit tests/packaging
 
 local-aws-tests: venv-test system-deps collection
 	$(BIN)/pytest -q tests/local_aws
