@@ -1,0 +1,349 @@
+"""Real PostgreSQL clusters behind RDS DB instances.
+
+One cluster per DB instance in $STATE_DIR/pg/<region>/<DBInstanceIdentifier>, listening on
+127.0.0.1 on its own free port. The clusters run Debian's PostgreSQL binaries as the
+`postgres` system user (when the endpoint runs as root) and never touch the machine's
+own PostgreSQL service or data.
+
+Each cluster keeps a superuser `rdsadmin` (as on RDS) reachable only over a unix socket
+in the state dir; the instance's master user is a normal role with LOGIN, CREATEDB,
+CREATEROLE and membership in `rds_superuser`, authenticated with scram-sha-256 over TCP.
+
+Clusters are copied from a template made once with initdb, so creating one takes about
+a second.
+"""
+
+import glob
+import hashlib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+from contextlib import closing
+from pathlib import Path
+
+import psycopg2
+from psycopg2 import sql
+
+ADMIN_USER = "rdsadmin"
+SYSTEM_USER = "postgres"
+TEMPLATE_NAME = ".template"
+INSTANCE_CONF = "instance.conf"
+SERVER_LOG = "server.log"
+MAX_SOCKET_DIR_LENGTH = 80
+START_TIMEOUT_SECONDS = "60"
+
+CLUSTER_SETTINGS = """
+# Settings of the local AWS endpoint's data plane: small and fast, not durable.
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '{socket_dir}'
+unix_socket_permissions = 0700
+max_connections = 50
+shared_buffers = 16MB
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+password_encryption = 'scram-sha-256'
+shared_preload_libraries = 'pg_stat_statements'
+wal_level = replica
+max_wal_senders = 10
+hot_standby = on
+logging_collector = off
+include_if_exists = '{instance_conf}'
+"""
+
+HBA_RULES = f"""# TYPE  DATABASE     USER       ADDRESS        METHOD
+local   all          {ADMIN_USER}   trust
+local   replication  {ADMIN_USER}   trust
+host    all          all        127.0.0.1/32   scram-sha-256
+host    all          all        ::1/128        scram-sha-256
+"""
+
+_template_lock = threading.Lock()
+_port_lock = threading.Lock()
+
+
+class DataPlaneError(RuntimeError):
+    """A PostgreSQL command of the data plane failed; the message carries its output."""
+
+
+def pg_bin(program):
+    """Path of a PostgreSQL server program (LOCAL_AWS_PG_BIN, else the newest Debian one)."""
+    configured = os.environ.get("LOCAL_AWS_PG_BIN")
+    candidates = [configured] if configured else sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda path: int(path.split("/")[-2]))
+    for directory in reversed(candidates):
+        path = os.path.join(directory, program)
+        if os.access(path, os.X_OK):
+            return path
+    raise DataPlaneError(f"PostgreSQL program {program} not found (install Debian's postgresql)")
+
+
+def _server_major():
+    """Major version of the PostgreSQL binaries in use, e.g. "15"."""
+    version = _run([pg_bin("postgres"), "--version"], as_cluster_owner=False).stdout
+    return version.split()[-1].split(".")[0]
+
+
+def clusters_dir(state_dir):
+    return Path(state_dir) / "pg"
+
+
+def data_dir(state_dir, region, identifier):
+    return clusters_dir(state_dir) / region / identifier.lower()
+
+
+def _cluster_dirs(state_dir):
+    """Data directories of all instance clusters (the template is not one)."""
+    return sorted(path.parent for path in clusters_dir(state_dir).glob("*/*/PG_VERSION")
+                  if not path.parent.parent.name.startswith("."))
+
+
+def socket_dir(state_dir):
+    """Directory of the clusters' unix sockets, short enough for the socket path limit."""
+    preferred = clusters_dir(state_dir) / "sockets"
+    if len(str(preferred)) <= MAX_SOCKET_DIR_LENGTH:
+        return preferred
+    digest = hashlib.sha1(str(preferred).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"local_aws_pg_{digest}"
+
+
+def _running_as_root():
+    return os.geteuid() == 0
+
+
+def _as_cluster_owner(command):
+    return ["runuser", "-u", SYSTEM_USER, "--", *command] if _running_as_root() else command
+
+
+def _give_to_cluster_owner(path):
+    if _running_as_root():
+        entry = pwd.getpwnam(SYSTEM_USER)
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def _run(command, timeout=120, as_cluster_owner=True):
+    full_command = _as_cluster_owner(command) if as_cluster_owner else command
+    result = subprocess.run(full_command, capture_output=True, text=True,
+                            timeout=timeout, check=False, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise DataPlaneError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
+    return result
+
+
+def _ensure_owned_dir(path, mode):
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, mode)
+    _give_to_cluster_owner(path)
+
+
+def _ensure_template(state_dir):
+    template = clusters_dir(state_dir) / TEMPLATE_NAME
+    with _template_lock:
+        if (template / "PG_VERSION").exists():
+            if (template / "PG_VERSION").read_text(encoding="utf-8").strip() == _server_major():
+                return template
+            shutil.rmtree(template)  # made by other PostgreSQL binaries
+        clusters_dir(state_dir).mkdir(parents=True, exist_ok=True)
+        _ensure_owned_dir(socket_dir(state_dir), 0o700)
+        building = clusters_dir(state_dir) / f"{TEMPLATE_NAME}.building"
+        shutil.rmtree(building, ignore_errors=True)
+        _ensure_owned_dir(building, 0o700)
+        _run([pg_bin("initdb"), "-D", str(building), "-U", ADMIN_USER, "--auth=trust",
+              "--no-sync", "--no-instructions", "-E", "UTF8", "--locale=C.UTF-8"])
+        with open(building / "postgresql.conf", "a", encoding="utf-8") as conf:
+            conf.write(CLUSTER_SETTINGS.format(socket_dir=socket_dir(state_dir),
+                                               instance_conf=INSTANCE_CONF))
+        (building / "pg_hba.conf").write_text(HBA_RULES, encoding="utf-8")
+        building.rename(template)
+        return template
+
+
+def _used_ports(state_dir):
+    return {port for port in map(_configured_port, _cluster_dirs(state_dir)) if port}
+
+
+def _free_port(state_dir):
+    taken = _used_ports(state_dir)
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port not in taken:
+            return port
+
+
+def _write_instance_conf(directory, port):
+    conf = directory / INSTANCE_CONF
+    conf.write_text(f"port = {port}\n", encoding="utf-8")
+    _give_to_cluster_owner(conf)
+
+
+def port_of(state_dir, region, identifier):
+    """The TCP port of an instance's cluster, None if it has none."""
+    return _configured_port(data_dir(state_dir, region, identifier))
+
+
+def _configured_port(directory):
+    conf = directory / INSTANCE_CONF
+    try:
+        return int(conf.read_text(encoding="utf-8").split("=", 1)[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _start(directory):
+    _run([pg_bin("pg_ctl"), "-D", str(directory), "-l", str(directory / SERVER_LOG),
+          "-w", "-t", START_TIMEOUT_SECONDS, "start"])
+
+
+def _stop(directory, mode="fast"):
+    """Stop a cluster if it runs; a stale postmaster.pid is harmless."""
+    if not (directory / "postmaster.pid").exists():
+        return
+    try:
+        _run([pg_bin("pg_ctl"), "-D", str(directory), "-w", "-m", mode, "stop"])
+    except DataPlaneError:
+        _kill_postmaster(directory)
+
+
+def _kill_postmaster(directory):
+    pid_file = directory / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text(encoding="utf-8").splitlines()[0])
+        if Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].endswith(b"postgres"):
+            os.kill(pid, signal.SIGQUIT)
+    except (OSError, ValueError, IndexError):
+        pass
+    pid_file.unlink(missing_ok=True)
+
+
+def _execute_as_admin(state_dir, region, identifier, dbname, statements):
+    """Run statements as the cluster's superuser over its unix socket, each committed."""
+    connection = psycopg2.connect(host=str(socket_dir(state_dir)),
+                                  port=port_of(state_dir, region, identifier),
+                                  user=ADMIN_USER, dbname=dbname, connect_timeout=10)
+    connection.autocommit = True
+    with closing(connection), connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def create(state_dir, region, identifier, master_username, master_password, db_name=None):
+    """New primary cluster with the master user and the initial database; returns its port."""
+    template = _ensure_template(state_dir)
+    directory = data_dir(state_dir, region, identifier)
+    delete(state_dir, region, identifier)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with _port_lock:
+        # As the caller, so that `cp -a` may keep the template's owner.
+        _run(["cp", "-a", str(template), str(directory)], as_cluster_owner=False)
+        port = _free_port(state_dir)
+        _write_instance_conf(directory, port)
+    _start(directory)
+    master = sql.Identifier(master_username)
+    _execute_as_admin(state_dir, region, identifier, "postgres", [
+        "CREATE ROLE rds_superuser NOLOGIN",
+        "GRANT pg_monitor, pg_signal_backend TO rds_superuser",
+        sql.SQL("CREATE ROLE {} LOGIN CREATEDB CREATEROLE PASSWORD {}").format(
+            master, sql.Literal(master_password)),
+        sql.SQL("GRANT rds_superuser TO {} WITH ADMIN OPTION").format(master),
+        # Creating pg_stat_statements needs a superuser here (rds_superuser may on RDS):
+        # have it in every database, including those the master user creates later.
+        "CREATE EXTENSION pg_stat_statements",
+    ])
+    _execute_as_admin(state_dir, region, identifier, "template1",
+                      ["CREATE EXTENSION pg_stat_statements"])
+    if db_name and db_name != "postgres":
+        _execute_as_admin(state_dir, region, identifier, "postgres", [
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db_name), master)])
+    return port
+
+
+def create_replica(state_dir, region, identifier, source_region, source_identifier):
+    """Streaming hot-standby replica of another instance's cluster; returns its port."""
+    source_port = port_of(state_dir, source_region, source_identifier)
+    if source_port is None:
+        raise DataPlaneError(f"instance {source_identifier} has no PostgreSQL cluster")
+    directory = data_dir(state_dir, region, identifier)
+    delete(state_dir, region, identifier)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    _ensure_owned_dir(directory, 0o700)
+    _run([pg_bin("pg_basebackup"), "-h", str(socket_dir(state_dir)), "-p", str(source_port),
+          "-U", ADMIN_USER, "-D", str(directory), "-R", "-X", "stream", "-c", "fast",
+          "--no-sync"])
+    (directory / SERVER_LOG).unlink(missing_ok=True)
+    with _port_lock:
+        port = _free_port(state_dir)
+        _write_instance_conf(directory, port)
+    _start(directory)
+    return port
+
+
+def set_password(state_dir, region, identifier, username, password):
+    _execute_as_admin(state_dir, region, identifier, "postgres", [
+        sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(username),
+                                                    sql.Literal(password))])
+
+
+def stop(state_dir, region, identifier):
+    _stop(data_dir(state_dir, region, identifier))
+
+
+def start(state_dir, region, identifier):
+    _start(data_dir(state_dir, region, identifier))
+
+
+def restart(state_dir, region, identifier):
+    directory = data_dir(state_dir, region, identifier)
+    _run([pg_bin("pg_ctl"), "-D", str(directory), "-l", str(directory / SERVER_LOG),
+          "-w", "-t", START_TIMEOUT_SECONDS, "-m", "fast", "restart"])
+
+
+def promote(state_dir, region, identifier):
+    """Turn a replica into a writable primary."""
+    directory = data_dir(state_dir, region, identifier)
+    _run([pg_bin("pg_ctl"), "-D", str(directory), "-w", "promote"])
+
+
+def rename(state_dir, region, identifier, new_identifier):
+    """Follow a DBInstanceIdentifier change: the cluster moves and restarts."""
+    directory = data_dir(state_dir, region, identifier)
+    _stop(directory)
+    directory.rename(data_dir(state_dir, region, new_identifier))
+    _start(data_dir(state_dir, region, new_identifier))
+
+
+def delete(state_dir, region, identifier):
+    """Stop the instance's cluster and remove its data directory."""
+    _remove(data_dir(state_dir, region, identifier))
+
+
+def _remove(directory):
+    if directory.exists():
+        _stop(directory, mode="immediate")
+        shutil.rmtree(directory)
+
+
+def exists(state_dir, region, identifier):
+    return (data_dir(state_dir, region, identifier) / "PG_VERSION").exists()
+
+
+def cluster_names(state_dir):
+    """["<region>/<identifier>", ...] of every instance cluster on disk."""
+    return [f"{path.parent.name}/{path.name}" for path in _cluster_dirs(state_dir)]
+
+
+def stop_all(state_dir):
+    for directory in _cluster_dirs(state_dir):
+        _stop(directory)
+
+
+def delete_all(state_dir):
+    """Stop and remove every instance cluster (the template is kept)."""
+    for directory in _cluster_dirs(state_dir):
+        _remove(directory)

@@ -1,0 +1,40 @@
+"""Extensions of moto 5.2.5, installed in-process before the endpoint serves requests.
+
+Each module in EXTENSION_MODULES has an ``install()`` that patches moto. Rules:
+
+* Wrap, never replace: keep a reference to the original method and call it from the
+  wrapper (``functools.wraps``), so several extensions can hook the same method, e.g.
+  ``RDSBackend.reboot_db_instance`` is hooked by ``rds_instances`` (restart, failover)
+  and by ``rds_parameters`` (pending-reboot -> in-sync). New attributes and properties
+  may be added where moto has none.
+* Answer in the AWS API's exact shape: moto serializes results from the botocore model,
+  so new actions are methods on moto's Response class returning dicts shaped like the
+  AWS output, and new model fields are attributes named as botocore's xform_name of the
+  member (``SecondaryAvailabilityZone`` -> ``secondary_availability_zone``).
+* ``install()`` runs once per process; install() below guards against a second call.
+"""
+
+import importlib
+import importlib.util
+
+# Installed in this order. Modules not present yet are skipped (checked with find_spec).
+EXTENSION_MODULES = [
+    "rds_instances",
+    "rds_parameters",
+    "elasticache_replication_groups",
+    "elasticache_parameters",
+]
+
+_installed = []
+
+
+def install():
+    if _installed:
+        return _installed
+    for name in EXTENSION_MODULES:
+        qualified = f"{__name__}.{name}"
+        if importlib.util.find_spec(qualified) is None:
+            continue
+        importlib.import_module(qualified).install()
+        _installed.append(name)
+    return _installed

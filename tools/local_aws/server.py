@@ -1,0 +1,66 @@
+"""The endpoint process: moto's WSGI app, our extensions and middleware, served by werkzeug.
+
+Started in the background by ``python -m tools.local_aws up``; runnable in the foreground
+for debugging with ``python -m tools.local_aws.server --port 5000 --state-dir .local``.
+"""
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from moto.moto_api import _internal as moto_api
+from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+from . import BIND_ADDRESS, configured_port, configured_state_dir, extensions
+from . import dataplane
+from .middleware import LocalAwsMiddleware
+from .runtime import runtime
+
+
+def reset_everything():
+    """Empty moto's state and remove every data-plane process and its data."""
+    dataplane.delete_all(runtime.state_dir)
+    moto_api.moto_api_backend.reset()
+
+
+def build_app(state_dir):
+    runtime.configure_from_environment(state_dir)
+    runtime.extensions = extensions.install()
+    moto_app = DomainDispatcherApplication(create_backend_app)
+    return LocalAwsMiddleware(moto_app, reset=reset_everything)
+
+
+def serve(port, state_dir):
+    state_dir = Path(state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    # moto keeps state in memory only: databases left by an earlier process have no owner.
+    dataplane.delete_all(state_dir)
+    server = make_server(BIND_ADDRESS, port, build_app(state_dir), threaded=True,
+                         request_handler=MotoRequestHandler)
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"local AWS endpoint listening on http://{BIND_ADDRESS}:{port}", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        dataplane.stop_all(state_dir)
+        print("local AWS endpoint stopped", flush=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tools.local_aws.server")
+    parser.add_argument("--port", type=int, default=configured_port())
+    parser.add_argument("--state-dir", default=str(configured_state_dir()))
+    args = parser.parse_args(argv)
+    serve(args.port, args.state_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
