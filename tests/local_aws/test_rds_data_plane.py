@@ -222,3 +222,14 @@ def test_describe_reports_fields_amazon_aws_compares(instances):
         "gp3", 3000, 125)
     assert instance["MaxAllocatedStorage"] == 100
     assert instance["PendingModifiedValues"] == {}
+
+
+def test_backup_and_maintenance_windows_may_touch_but_not_overlap(rds, instances):
+    touching = instances("secret-pw-1", PreferredBackupWindow="03:00-04:00",
+                         PreferredMaintenanceWindow="mon:04:00-mon:05:00")
+    assert touching["PreferredBackupWindow"] == "03:00-04:00"
+    assert touching["PreferredMaintenanceWindow"] == "mon:04:00-mon:05:00"
+    with pytest.raises(ClientError) as error:
+        instances("secret-pw-2", PreferredBackupWindow="23:30-00:30",
+                  PreferredMaintenanceWindow="tue:00:00-tue:01:00")
+    assert "must not overlap" in error.value.response["Error"]["Message"]

@@ -5,6 +5,7 @@ for debugging with ``python -m tools.local_aws.server --port 5000 --state-dir .l
 """
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -26,6 +27,9 @@ def reset_everything():
 
 
 def build_app(state_dir):
+    # AWS managed policies exist in every account; roles attach them by ARN
+    # (e.g. AmazonRDSEnhancedMonitoringRole). moto loads them only when asked.
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     runtime.configure_from_environment(state_dir)
     runtime.extensions = extensions.install()
     moto_app = DomainDispatcherApplication(create_backend_app)

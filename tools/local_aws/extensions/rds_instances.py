@@ -23,6 +23,7 @@ import string
 import time
 
 from moto.core.utils import utcnow
+import moto.rds.models as rds_models
 from moto.rds.exceptions import RDSClientError
 from moto.rds.models import DBInstance, Event, RDSBackend
 from moto.rds.responses import RDSResponse
@@ -195,6 +196,39 @@ def _split_source(backend, source):
 def _wrap(owner, name, make_wrapper):
     original = getattr(owner, name)
     setattr(owner, name, functools.wraps(original)(make_wrapper(original)))
+
+
+def _minutes(hhmm):
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _daily_spans(window):
+    """Minute spans of a daily "hh24:mi-hh24:mi" window within [0, 1440), split at midnight."""
+    start, end = (_minutes(part) for part in window.split("-"))
+    return [(start, end)] if start < end else [(start, 1440), (0, end)]
+
+
+def _windows_overlap(maintenance_window, backup_window):
+    """True when the daily backup window shares a minute with the maintenance window's hours.
+
+    Windows that only touch (backup 03:00-04:00, maintenance mon:04:00-mon:05:00, as the
+    reference documents use) do not overlap on AWS; moto 5.2.5 refuses them.
+    """
+    maintenance_hours = f"{maintenance_window[4:9]}-{maintenance_window[14:19]}"
+    return any(a_start < b_end and b_start < a_end
+               for a_start, a_end in _daily_spans(backup_window)
+               for b_start, b_end in _daily_spans(maintenance_hours))
+
+
+def _valid_preferred_maintenance_window(original):
+    def valid_preferred_maintenance_window(maintenance_window, backup_window):
+        message = original(maintenance_window, None)
+        if message is None and backup_window and _windows_overlap(maintenance_window, backup_window):
+            return "The backup window and maintenance window must not overlap."
+        return message
+
+    return valid_preferred_maintenance_window
 
 
 def _create_db_instance(original):
@@ -388,6 +422,7 @@ def install():
     DBInstance.pending_modified_values = property(_pending_modified_values)
     DBInstance.iops = property(_get_iops, _set_iops)
     DBInstance.storage_throughput = _storage_throughput(DBInstance.storage_throughput)
+    _wrap(rds_models, "valid_preferred_maintenance_window", _valid_preferred_maintenance_window)
     _wrap(RDSBackend, "create_db_instance", _create_db_instance)
     _wrap(RDSBackend, "create_db_instance_read_replica", _create_db_instance_read_replica)
     _wrap(RDSBackend, "modify_db_instance", _modify_db_instance)

@@ -1,0 +1,229 @@
+"""playbooks/provision.yml on the local inventory, read back through the AWS APIs
+and the real PostgreSQL behind the instance.
+
+The tests share one provisioned environment and run in file order: the last ones
+change it (drift, parameter changes) and put it back.
+"""
+
+import json
+import re
+from urllib.parse import quote
+
+import pytest
+import yaml
+
+from conftest import REPO_ROOT, ansible_environment, pg_connect, run_playbook
+
+PLAYBOOK = "playbooks/provision.yml"
+INVENTORY = "inventories/local"
+HOST = "local-us-east-1"
+REGION = "us-east-1"
+RDS_VARS = yaml.safe_load((REPO_ROOT / INVENTORY / "group_vars/local/rds.yml").read_text())
+WRITER = "dbfleet-local"
+REPLICA = "dbfleet-local-replica-1"
+PARAMETER_GROUP = "dbfleet-local-postgres15"
+MASTER_SECRET = "dbfleet/local/rds/master"
+CONNECTION_SECRET = "dbfleet/local/rds/credentials"
+
+
+@pytest.fixture(scope="module")
+def provisioned(local_aws):
+    """The first run, at -vvv so that its whole output can be searched for secrets."""
+    env = {**ansible_environment(local_aws), "ANSIBLE_VERBOSITY": "3"}
+    return run_playbook(PLAYBOOK, INVENTORY, env=env)
+
+
+@pytest.fixture(scope="module")
+def rds(local_aws):
+    return local_aws.client("rds", REGION)
+
+
+def describe(rds, identifier):
+    return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+
+
+def secret(local_aws, name):
+    client = local_aws.client("secretsmanager", REGION)
+    return json.loads(client.get_secret_value(SecretId=name)["SecretString"])
+
+
+def parameter_values(rds):
+    """Effective values of the group: the family defaults with the group's changes."""
+    pages = rds.get_paginator("describe_db_parameters").paginate(DBParameterGroupName=PARAMETER_GROUP)
+    return {p["ParameterName"]: p.get("ParameterValue") for page in pages for p in page["Parameters"]}
+
+
+def apply_status(rds, identifier):
+    return {g["DBParameterGroupName"]: g["ParameterApplyStatus"]
+            for g in describe(rds, identifier)["DBParameterGroups"]}
+
+
+def test_writer_matches_the_inventory(provisioned, rds):
+    writer = describe(rds, WRITER)
+    assert writer["DBInstanceStatus"] == "available"
+    assert writer["Engine"] == "postgres"
+    assert writer["EngineVersion"] == RDS_VARS["rds_engine_version"]
+    assert writer["DBInstanceClass"] == "db.r6g.large"
+    assert writer["MultiAZ"] is True
+    assert writer["SecondaryAvailabilityZone"] != writer["AvailabilityZone"]
+    assert writer["AllocatedStorage"] == 100
+    assert writer["MaxAllocatedStorage"] == 500
+    assert writer["StorageType"] == "gp3"
+    assert writer["StorageEncrypted"] is True
+    assert writer["PubliclyAccessible"] is False
+    assert writer["BackupRetentionPeriod"] == 30
+    assert writer["PreferredBackupWindow"] == "03:00-04:00"
+    assert writer["PreferredMaintenanceWindow"] == "mon:04:00-mon:05:00"
+    assert writer["PerformanceInsightsEnabled"] is True
+    assert writer["PerformanceInsightsRetentionPeriod"] == 731
+    assert writer["MonitoringInterval"] == 60
+    assert writer["MonitoringRoleArn"].endswith(":role/dbfleet-local-us-east-1-rds-monitoring")
+    assert writer["IAMDatabaseAuthenticationEnabled"] is True
+    assert sorted(writer["EnabledCloudwatchLogsExports"]) == ["postgresql", "upgrade"]
+    assert writer["CopyTagsToSnapshot"] is True
+    assert writer["DBName"] == RDS_VARS["rds_db_name"]
+    assert writer["MasterUsername"] == RDS_VARS["rds_master_username"]
+    tags = {t["Key"]: t["Value"] for t in writer["TagList"]}
+    assert tags["Environment"] == "local" and tags["Name"] == WRITER
+
+
+def test_monitoring_role_trusts_rds_monitoring(provisioned, local_aws):
+    iam = local_aws.client("iam", REGION)
+    role = iam.get_role(RoleName="dbfleet-local-us-east-1-rds-monitoring")["Role"]
+    principals = [s["Principal"]["Service"] for s in role["AssumeRolePolicyDocument"]["Statement"]]
+    assert principals == ["monitoring.rds.amazonaws.com"]
+    attached = iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AmazonRDSEnhancedMonitoringRole"]
+
+
+def test_parameter_group_holds_the_production_parameters(provisioned, rds):
+    assert apply_status(rds, WRITER) == {PARAMETER_GROUP: "in-sync"}
+    values = parameter_values(rds)
+    assert {name: values[name] for name in RDS_VARS["rds_parameters"]} == {
+        name: str(value) for name, value in RDS_VARS["rds_parameters"].items()}
+
+
+def test_network_admits_only_the_application(provisioned, rds, local_aws):
+    ec2 = local_aws.client("ec2", REGION)
+    writer = describe(rds, WRITER)
+    subnet_group = writer["DBSubnetGroup"]
+    assert subnet_group["DBSubnetGroupName"] == WRITER
+    zones = {s["SubnetAvailabilityZone"]["Name"] for s in subnet_group["Subnets"]}
+    assert zones == {"us-east-1a", "us-east-1b"}
+
+    app_group = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["dbfleet-local-app"]}])["SecurityGroups"][0]
+    db_group_ids = [g["VpcSecurityGroupId"] for g in writer["VpcSecurityGroups"]]
+    db_group = ec2.describe_security_groups(GroupIds=db_group_ids)["SecurityGroups"][0]
+    assert db_group["GroupName"] == "dbfleet-local-rds"
+    assert db_group["VpcId"] == subnet_group["VpcId"] == app_group["VpcId"]
+    [rule] = db_group["IpPermissions"]
+    assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 5432, 5432)
+    assert [pair["GroupId"] for pair in rule["UserIdGroupPairs"]] == [app_group["GroupId"]]
+    assert rule["IpRanges"] == [] and rule.get("Ipv6Ranges", []) == []
+
+
+def test_read_replica_follows_the_writer(provisioned, rds):
+    replica = describe(rds, REPLICA)
+    assert replica["ReadReplicaSourceDBInstanceIdentifier"] == WRITER
+    assert replica["DBInstanceClass"] == RDS_VARS["rds_replica_instance_class"]
+    assert replica["PubliclyAccessible"] is False
+    assert apply_status(rds, REPLICA) == {PARAMETER_GROUP: "in-sync"}
+    assert REPLICA in describe(rds, WRITER)["ReadReplicaDBInstanceIdentifiers"]
+
+
+def test_connection_secret_opens_a_postgresql_session(provisioned, rds, local_aws):
+    master = secret(local_aws, MASTER_SECRET)
+    connection = secret(local_aws, CONNECTION_SECRET)
+    endpoint = describe(rds, WRITER)["Endpoint"]
+
+    password = master["password"]
+    assert len(password) == 32
+    assert not set(password) & set('/@" ')
+    assert connection["password"] == password
+    assert connection["username"] == master["username"] == RDS_VARS["rds_master_username"]
+    assert (connection["host"], int(connection["port"])) == (endpoint["Address"], endpoint["Port"])
+    assert connection["dbname"] == RDS_VARS["rds_db_name"]
+    assert connection["engine"] == "postgres"
+    url = (f"postgresql://{connection['username']}:{quote(password, safe='')}"
+           f"@{endpoint['Address']}:{endpoint['Port']}/{connection['dbname']}")
+    assert connection["url"] == url
+    assert connection["sqlalchemy_url"] == url.replace("postgresql://", "postgresql+psycopg2://", 1)
+
+    session = pg_connect(connection["host"], connection["port"], connection["username"],
+                         connection["password"], connection["dbname"])
+    try:
+        with session.cursor() as cursor:
+            cursor.execute("SELECT current_database(), current_user")
+            assert cursor.fetchone() == (RDS_VARS["rds_db_name"], RDS_VARS["rds_master_username"])
+    finally:
+        session.close()
+
+
+def test_password_never_appears_in_verbose_output(provisioned, local_aws):
+    password = secret(local_aws, MASTER_SECRET)["password"]
+    output = provisioned.stdout + provisioned.stderr
+    assert "Store the master credentials" in output
+    assert password not in output
+    assert quote(password, safe="") not in output
+
+
+def test_second_run_changes_nothing(provisioned, local_aws):
+    password = secret(local_aws, MASTER_SECRET)["password"]
+    since = local_aws.recorder.mark()
+    result = run_playbook(PLAYBOOK, INVENTORY, env=ansible_environment(local_aws))
+    assert result.recap[HOST]["changed"] == 0
+    assert all(counters["changed"] == 0 and counters["failed"] == 0
+               for counters in result.recap.values())
+    assert local_aws.recorder.mutating(since) == []
+    assert secret(local_aws, MASTER_SECRET)["password"] == password
+
+
+def test_bad_input_fails_before_any_aws_call(provisioned, local_aws):
+    since = local_aws.recorder.mark()
+    result = run_playbook(PLAYBOOK, INVENTORY, extra_vars={"rds_backup_retention_period": 40},
+                          env=ansible_environment(local_aws), expect_rc=2)
+    assert "rds_backup_retention_period must be between 0 and 35 days" in result.stdout
+    assert local_aws.recorder.calls(since) == []
+
+
+def test_check_diff_shows_drift_without_mutating(provisioned, rds, local_aws):
+    rds.modify_db_instance(DBInstanceIdentifier=WRITER, BackupRetentionPeriod=7, ApplyImmediately=True)
+    since = local_aws.recorder.mark()
+    result = run_playbook(PLAYBOOK, INVENTORY, check=True, diff=True, env=ansible_environment(local_aws))
+    assert re.search(r"drift:\s+backup_retention_period:\s+current: 7\s+desired: 30\s", result.stdout)
+    assert result.recap[HOST]["changed"] >= 1
+    assert local_aws.recorder.mutating(since) == []
+    assert describe(rds, WRITER)["BackupRetentionPeriod"] == 7
+
+    run_playbook(PLAYBOOK, INVENTORY, env=ansible_environment(local_aws))
+    assert describe(rds, WRITER)["BackupRetentionPeriod"] == 30
+
+
+def test_static_parameter_change_and_reboot_policy(provisioned, rds, local_aws):
+    env = ansible_environment(local_aws)
+    raised = {**RDS_VARS["rds_parameters"], "max_connections": 250}
+
+    reported = run_playbook(PLAYBOOK, INVENTORY, env=env,
+                            extra_vars={"rds_parameters": raised, "rds_reboot_policy": "never"})
+    assert parameter_values(rds)["max_connections"] == "250"
+    assert apply_status(rds, WRITER) == {PARAMETER_GROUP: "pending-reboot"}
+    assert "wait for a reboot to apply static parameters" in reported.stdout
+
+    zones_before = describe(rds, WRITER)
+    since = local_aws.recorder.mark()
+    run_playbook(PLAYBOOK, INVENTORY, env=env,
+                 extra_vars={"rds_parameters": raised, "rds_reboot_policy": "now"})
+    reboots = [call["ids"].get("DBInstanceIdentifier")
+               for call in local_aws.recorder.calls(since) if call["action"] == "RebootDBInstance"]
+    assert reboots == [REPLICA, WRITER]
+    # The Multi-AZ writer rebooted through a failover: its zones swapped.
+    writer = describe(rds, WRITER)
+    assert (writer["AvailabilityZone"], writer["SecondaryAvailabilityZone"]) == (
+        zones_before["SecondaryAvailabilityZone"], zones_before["AvailabilityZone"])
+    assert apply_status(rds, WRITER) == {PARAMETER_GROUP: "in-sync"}
+    assert apply_status(rds, REPLICA) == {PARAMETER_GROUP: "in-sync"}
+
+    run_playbook(PLAYBOOK, INVENTORY, env=env, extra_vars={"rds_reboot_policy": "now"})
+    assert parameter_values(rds)["max_connections"] == "200"
+    assert apply_status(rds, WRITER) == {PARAMETER_GROUP: "in-sync"}

@@ -1,0 +1,51 @@
+"""rds_state: absent on a scratch target of the local inventory: confirmation
+required, replicas first, the writer deleted with its final snapshot."""
+
+from conftest import ansible_environment, run_playbook
+
+PLAYBOOK = "playbooks/provision.yml"
+INVENTORY = "inventories/local"
+REGION = "us-east-1"
+SCRATCH = "dbfleet-local-scratch"
+SCRATCH_VARS = {
+    "rds_identifier": SCRATCH,
+    "rds_master_secret_name": "dbfleet/local/rds/scratch-master",
+    "rds_connection_secret_name": "dbfleet/local/rds/scratch-credentials",
+    "rds_multi_az": False,
+    "rds_read_replica_count": 0,
+    "rds_read_replicas": [{"identifier": f"{SCRATCH}-reader"}],
+    "rds_monitoring_interval": 0,
+    "rds_performance_insights_enabled": False,
+    "rds_parameters": {},
+}
+
+
+def instance_ids(rds):
+    return {i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]}
+
+
+def test_deletion_needs_confirmation_and_keeps_a_final_snapshot(local_aws):
+    rds = local_aws.client("rds", REGION)
+    env = ansible_environment(local_aws)
+    run_playbook(PLAYBOOK, INVENTORY, env=env, extra_vars=SCRATCH_VARS)
+    assert {SCRATCH, f"{SCRATCH}-reader"} <= instance_ids(rds)
+
+    refused = run_playbook(PLAYBOOK, INVENTORY, env=env, expect_rc=2,
+                           extra_vars={**SCRATCH_VARS, "rds_state": "absent"})
+    assert f"set rds_confirm_deletion to {SCRATCH} to confirm" in refused.stdout
+    assert {SCRATCH, f"{SCRATCH}-reader"} <= instance_ids(rds)
+
+    try:
+        since = local_aws.recorder.mark()
+        run_playbook(PLAYBOOK, INVENTORY, env=env, extra_vars={
+            **SCRATCH_VARS, "rds_state": "absent", "rds_confirm_deletion": SCRATCH})
+        assert not {SCRATCH, f"{SCRATCH}-reader"} & instance_ids(rds)
+        deleted = [call["ids"].get("DBInstanceIdentifier") for call in local_aws.recorder.calls(since)
+                   if call["action"] == "DeleteDBInstance"]
+        assert deleted == [f"{SCRATCH}-reader", SCRATCH]
+        [snapshot] = rds.describe_db_snapshots(DBSnapshotIdentifier=f"{SCRATCH}-final")["DBSnapshots"]
+        assert snapshot["DBInstanceIdentifier"] == SCRATCH
+    finally:
+        existing = rds.describe_db_snapshots(DBInstanceIdentifier=SCRATCH)["DBSnapshots"]
+        for snapshot in existing:
+            rds.delete_db_snapshot(DBSnapshotIdentifier=snapshot["DBSnapshotIdentifier"])
