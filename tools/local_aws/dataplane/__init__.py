@@ -6,16 +6,13 @@ below apply them to every data plane for ``down``, ``reset`` and server start.
 """
 
 import importlib
-import importlib.util
 
 DATA_PLANE_MODULES = ["postgres", "redis"]
 
 
 def _modules():
     for name in DATA_PLANE_MODULES:
-        qualified = f"{__name__}.{name}"
-        if importlib.util.find_spec(qualified) is not None:
-            yield importlib.import_module(qualified)
+        yield importlib.import_module(f"{__name__}.{name}")
 
 
 def stop_all(state_dir):

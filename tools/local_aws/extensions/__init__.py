@@ -15,9 +15,8 @@ Each module in EXTENSION_MODULES has an ``install()`` that patches moto. Rules:
 """
 
 import importlib
-import importlib.util
 
-# Installed in this order. Modules not present yet are skipped (checked with find_spec).
+# Installed in this order.
 EXTENSION_MODULES = [
     "rds_instances",
     "rds_parameters",
@@ -32,9 +31,6 @@ def install():
     if _installed:
         return _installed
     for name in EXTENSION_MODULES:
-        qualified = f"{__name__}.{name}"
-        if importlib.util.find_spec(qualified) is None:
-            continue
-        importlib.import_module(qualified).install()
+        importlib.import_module(f"{__name__}.{name}").install()
         _installed.append(name)
     return _installed

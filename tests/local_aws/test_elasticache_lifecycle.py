@@ -1,0 +1,88 @@
+"""`reset` and `down` stop every redis-server the endpoint started (separate endpoint)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import uuid
+
+import pytest
+from conftest import REPO_ROOT, LocalAws
+
+from tools.local_aws.dataplane import redis as redis_plane
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def process_running(pid):
+    """Whether `pid` runs; an exited process nobody reaped yet (zombie) does not."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def port_answers(port):
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def own_endpoint(local_aws):
+    """A second endpoint whose reset and down do not disturb the shared one."""
+    state_dir = local_aws.state_dir / "elasticache-lifecycle" / uuid.uuid4().hex[:8]
+    endpoint = LocalAws(free_port(), state_dir)
+    env = {**os.environ, "LOCAL_AWS_PORT": str(endpoint.port),
+           "LOCAL_AWS_STATE_DIR": str(endpoint.state_dir)}
+
+    def cli(command):
+        return subprocess.run([sys.executable, "-m", "tools.local_aws", command], env=env,
+                              cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+
+    endpoint.cli = cli
+    yield endpoint
+    cli("down")
+    redis_plane.delete_all(state_dir)
+    shutil.rmtree(state_dir)
+
+
+def create_group(endpoint):
+    """A two-node replication group; returns the ports of its servers."""
+    group = endpoint.client("elasticache").create_replication_group(
+        ReplicationGroupId=f"life-{uuid.uuid4().hex[:8]}", ReplicationGroupDescription="life",
+        CacheNodeType="cache.t4g.micro", Engine="redis", NumCacheClusters=2)["ReplicationGroup"]
+    return [member["ReadEndpoint"]["Port"]
+            for member in group["NodeGroups"][0]["NodeGroupMembers"]]
+
+
+def test_reset_and_down_stop_every_redis_server(own_endpoint):
+    assert own_endpoint.cli("up").returncode == 0
+    ports = create_group(own_endpoint)
+    pids = redis_plane.running_pids(own_endpoint.state_dir)
+    assert len(pids) == 2 and all(port_answers(port) for port in ports)
+
+    assert own_endpoint.cli("reset").returncode == 0
+    assert redis_plane.running_pids(own_endpoint.state_dir) == {}
+    assert not any(port_answers(port) for port in ports)
+    assert not any(process_running(pid) for pid in pids.values())
+    assert own_endpoint.client("elasticache").describe_replication_groups()[
+        "ReplicationGroups"] == []
+
+    ports = create_group(own_endpoint)
+    pids = redis_plane.running_pids(own_endpoint.state_dir)
+    assert len(pids) == 2
+    assert own_endpoint.cli("down").returncode == 0
+    assert redis_plane.running_pids(own_endpoint.state_dir) == {}
+    assert not any(port_answers(port) for port in ports)
+    assert not any(process_running(pid) for pid in pids.values())
+
+    # A restarted endpoint starts without the groups of the one before.
+    assert own_endpoint.cli("up").returncode == 0
+    assert not list(redis_plane.groups_dir(own_endpoint.state_dir).glob("*/life-*"))
