@@ -16,7 +16,7 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 COLLECTION_LINK := .build/collections/ansible_collections/dbfleet/aws
 
-.PHONY: help demo test up down status venv venv-test system-deps collection \
+.PHONY: help demo test up down status venv venv-test system-deps system-deps-test collection \
         lint sanity unit local-aws-tests integration molecule build docs clean
 
 help:
@@ -42,6 +42,9 @@ venv-test: $(VENV)/.installed-test
 system-deps:
 	@tools/setup/system-deps.sh
 
+system-deps-test:
+	@tools/setup/system-deps.sh shellcheck
+
 collection: $(COLLECTION_LINK)
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
@@ -63,7 +66,7 @@ demo: up
 
 # --- tests --------------------------------------------------------------------
 # pytest runs last and once, so its closing line sums up every test.
-test: venv-test system-deps collection
+test: venv-test system-deps-test collection
 	$(MAKE) lint
 	$(MAKE) sanity
 	$(MAKE) molecule
@@ -73,7 +76,7 @@ lint: venv-test collection
 	$(BIN)/yamllint -s .
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/ansible-lint --profile production
 
-sanity: venv-test
+sanity: venv-test system-deps-test
 	tools/setup/sanity.sh
 
 unit: venv-test collection

@@ -149,7 +149,7 @@ def test_503_fault(faults):
 def test_rate_faults_fail_a_fraction(faults):
     faults.set_faults([{"action": "ListTopics", "rate": 1.0, "error": "Throttling"}])
     sns = faults.client("sns", retries={"total_max_attempts": 1})
-    for _ in range(3):
+    for _attempt in range(3):
         with pytest.raises(ClientError):
             sns.list_topics()
     faults.set_faults([{"action": "ListTopics", "rate": 0.0, "error": "Throttling"}])
@@ -207,9 +207,12 @@ def test_without_delay_instances_are_available_at_once(local_aws):
 
 
 def test_up_is_idempotent_and_status_reports_up(local_aws):
-    env_args = dict(cwd=REPO_ROOT, capture_output=True, text=True, check=False)
-    up = subprocess.run([sys.executable, "-m", "tools.local_aws", "up"], **env_args)
-    status = subprocess.run([sys.executable, "-m", "tools.local_aws", "status"], **env_args)
+    def cli(command):
+        return subprocess.run([sys.executable, "-m", "tools.local_aws", command],
+                              cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+
+    up = cli("up")
+    status = cli("status")
     assert up.returncode == 0 and "already running" in up.stdout
     assert status.returncode == 0 and status.stdout.startswith("up:")
     assert str(local_aws.control("GET", "health")["pid"]) in up.stdout

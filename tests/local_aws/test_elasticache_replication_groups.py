@@ -133,7 +133,7 @@ def test_member_clusters_follow_num_cache_clusters(elasticache, make_group):
     members = member_ports(group)
 
     assert group["MemberClusters"] == [f"{group_id}-00{n}" for n in (1, 2, 3)]
-    assert [role for role, _ in members.values()] == ["primary", "replica", "replica"]
+    assert [role for role, _port in members.values()] == ["primary", "replica", "replica"]
     assert group["NodeGroups"][0]["ReaderEndpoint"]["Port"] == members[f"{group_id}-002"][1]
     zones = {cluster["CacheClusterId"]: cluster["PreferredAvailabilityZone"]
              for cluster in elasticache.describe_cache_clusters()["CacheClusters"]}
@@ -221,7 +221,7 @@ def test_rotate_then_set_token(elasticache, make_group):
     old, new = token(), token()
     group = make_group(node_count=2, auth_token=old)
     group_id = group["ReplicationGroupId"]
-    ports = [port for _, port in member_ports(group).values()]
+    ports = [port for _role, port in member_ports(group).values()]
 
     rotated = elasticache.modify_replication_group(
         ReplicationGroupId=group_id, AuthToken=new, AuthTokenUpdateStrategy="ROTATE",
@@ -255,8 +255,8 @@ def test_auth_token_without_strategy_rotates(elasticache, make_group):
     assert connect(primary_port(group), new).ping() is True
 
 
-def test_token_changes_are_validated_and_delete_needs_transit_encryption_off(elasticache,
-                                                                            make_group):
+def test_token_changes_are_validated_and_delete_needs_transit_encryption_off(
+        elasticache, make_group):
     secret = token()
     group = make_group(auth_token=secret)
     group_id = group["ReplicationGroupId"]
@@ -403,7 +403,7 @@ def test_snapshots_keep_the_data_and_restore_it(elasticache, make_group):
 def test_delete_stops_the_servers(elasticache, make_group, local_aws):
     group = make_group(node_count=2)
     group_id = group["ReplicationGroupId"]
-    ports = [port for _, port in member_ports(group).values()]
+    ports = [port for _role, port in member_ports(group).values()]
     final_snapshot = unique("final")
 
     elasticache.delete_replication_group(ReplicationGroupId=group_id,

@@ -64,14 +64,14 @@ def test_up_reset_down_and_restart_after_a_crash(own_endpoint):
     assert (own_endpoint.state_dir / "local_aws.log").exists()
     assert own_endpoint.cli("up").stdout.startswith("local AWS endpoint already running")
 
-    _, port = create_instance(own_endpoint)
+    _identifier, port = create_instance(own_endpoint)
     assert port_answers(port)
     assert own_endpoint.cli("reset").returncode == 0
     assert own_endpoint.client("rds").describe_db_instances()["DBInstances"] == []
     assert not port_answers(port)
 
     create_instance(own_endpoint)
-    _, port = create_instance(own_endpoint)
+    _identifier, port = create_instance(own_endpoint)
     assert own_endpoint.cli("down").returncode == 0
     assert not port_answers(port)
     assert not own_endpoint.healthy()

@@ -243,7 +243,7 @@ def test_postgres15_covers_every_setting_of_the_installed_server(rds):
     rows = [line.split("\t") for line in described.splitlines()]
     assert len(rows) > 300
 
-    for name, context, _group, vartype, _reset, minimum, maximum, *_ in rows:
+    for name, context, _group, vartype, _reset, minimum, maximum, *_rest in rows:
         parameter = defaults[name]
         assert parameter["ApplyType"] == ("static" if context == "postmaster" else "dynamic"), name
         if name != "shared_preload_libraries":

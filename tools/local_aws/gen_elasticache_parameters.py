@@ -30,7 +30,7 @@ CONFIG_PATH = DATA_DIR / "elasticache_redis_config.json"
 FAMILIES = ("redis6.x", "redis7", "valkey7", "valkey8")
 FIRST_VERSION = {"redis6.x": "6.0.5", "redis7": "7.0.4", "valkey7": "7.2.4",
                  "valkey8": "8.0.1"}
-ALL = set(FAMILIES)
+ALL = frozenset(FAMILIES)
 SEVEN_UP = {"redis7", "valkey7", "valkey8"}
 SIX = {"redis6.x"}
 YES_NO = "yes,no"
@@ -199,7 +199,7 @@ def capture_config():
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         client = redis.Redis(port=port, decode_responses=True)
-        for _ in range(100):
+        for _attempt in range(100):
             try:
                 config = client.config_get("*")
                 break

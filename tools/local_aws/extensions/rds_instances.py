@@ -156,7 +156,7 @@ def _storage_throughput(original_property):
 
 def _new_dbi_resource_id():
     alphabet = string.ascii_uppercase + string.digits
-    return "db-" + "".join(secrets.choice(alphabet) for _ in range(26))
+    return "db-" + "".join(secrets.choice(alphabet) for _position in range(26))
 
 
 # --- data plane helpers -----------------------------------------------------------------
