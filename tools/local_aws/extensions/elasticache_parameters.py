@@ -23,7 +23,6 @@ a server does not accept at run time (cluster-enabled, databases) and ElastiCach
 parameters (reserved-memory-percent, close-on-replica-write, ...) stay metadata.
 """
 
-import base64
 import functools
 import json
 import logging
@@ -44,6 +43,7 @@ from moto.utilities.utils import get_partition
 
 from ..dataplane import redis as redis_plane
 from ..runtime import runtime
+from . import paging
 from . import elasticache_replication_groups as replication_groups
 
 LOG = logging.getLogger(__name__)
@@ -51,7 +51,6 @@ LOG = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 FAMILIES = ("redis6.x", "redis7", "valkey7", "valkey8")
 MAX_PARAMETERS_PER_CALL = 20
-MAX_RECORDS_DEFAULT, MAX_RECORDS_MIN, MAX_RECORDS_MAX = 100, 20, 100
 SOURCES = ("user", "system", "engine-default")
 IMMEDIATE, REQUIRES_REBOOT = "immediate", "requires-reboot"
 IN_SYNC, PENDING_REBOOT = "in-sync", "pending-reboot"
@@ -105,22 +104,7 @@ class CacheParameterGroup:
 
 
 def _page(items, marker, max_records):
-    """One page of `items` and the marker of the next page, with AWS's MaxRecords bounds."""
-    size = MAX_RECORDS_DEFAULT if max_records is None else int(max_records)
-    if not MAX_RECORDS_MIN <= size <= MAX_RECORDS_MAX:
-        raise InvalidParameterValueException(
-            f"Invalid value {size} for MaxRecords. Must be between {MAX_RECORDS_MIN} and "
-            f"{MAX_RECORDS_MAX}")
-    start = 0
-    if marker:
-        try:
-            start = int(base64.urlsafe_b64decode(marker.encode()).decode())
-        except ValueError:
-            raise InvalidParameterValueException(f"Invalid marker: {marker}") from None
-    end = start + size
-    next_marker = base64.urlsafe_b64encode(str(end).encode()).decode() \
-        if end < len(items) else None
-    return items[start:end], next_marker
+    return paging.page(items, marker, max_records, InvalidParameterValueException)
 
 
 def _paged_result(key, items, response, extra=None):

@@ -27,7 +27,6 @@ Groups of other families keep moto's behaviour. moto is extended by wrapping its
 methods (each wrapper calls the original), so other extensions can wrap them too.
 """
 
-import base64
 import functools
 import json
 import logging
@@ -49,13 +48,13 @@ from psycopg2 import sql
 
 from ..dataplane import postgres
 from ..runtime import runtime
+from . import paging
 
 LOG = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 FAMILIES = ("postgres14", "postgres15", "postgres16", "postgres17")
 MAX_PARAMETERS_PER_CALL = 20
-MAX_RECORDS_DEFAULT, MAX_RECORDS_MIN, MAX_RECORDS_MAX = 100, 20, 100
 SOURCES = ("user", "system", "engine-default")
 APPLY_METHODS = ("immediate", "pending-reboot")
 IN_SYNC, PENDING_REBOOT = "in-sync", "pending-reboot"
@@ -73,22 +72,7 @@ def engine_defaults(family):
 
 
 def _page(items, marker, max_records):
-    """One page of `items` and the marker of the next page, with AWS's MaxRecords bounds."""
-    size = MAX_RECORDS_DEFAULT if max_records is None else int(max_records)
-    if not MAX_RECORDS_MIN <= size <= MAX_RECORDS_MAX:
-        raise InvalidParameterValue(
-            f"Invalid value {size} for MaxRecords. Must be between "
-            f"{MAX_RECORDS_MIN} and {MAX_RECORDS_MAX}")
-    start = 0
-    if marker:
-        try:
-            start = int(base64.urlsafe_b64decode(marker.encode()).decode())
-        except ValueError:
-            raise InvalidParameterValue(f"Invalid marker: {marker}") from None
-    end = start + size
-    next_marker = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(
-        items) else None
-    return items[start:end], next_marker
+    return paging.page(items, marker, max_records, InvalidParameterValue)
 
 
 def _is_default_group(name):
