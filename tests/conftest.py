@@ -4,10 +4,13 @@ Fixtures:
     local_aws    -- session-wide handle on a running endpoint (started if not healthy;
                     an endpoint that was already running is left as it is).
     ansible_env  -- environment variables for running ansible-playbook against it.
+    own_endpoint -- a second endpoint on a free port, for up/reset/down tests that would
+                    disturb the shared one; `.cli(command)` runs `python -m tools.local_aws`.
 
 Helpers (import with ``from conftest import run_playbook, pg_connect``):
     run_playbook -- run ansible-playbook from the repository root, parse PLAY RECAP.
     pg_connect   -- psycopg2 connection to a data-plane PostgreSQL.
+    port_answers -- whether something listens on a loopback port.
 
 The endpoint is chosen by LOCAL_AWS_PORT (default 5000) and LOCAL_AWS_STATE_DIR
 (default <repo>/.local), the same variables `python -m tools.local_aws` reads.
@@ -16,10 +19,13 @@ The endpoint is chosen by LOCAL_AWS_PORT (default 5000) and LOCAL_AWS_STATE_DIR
 import json
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import boto3
@@ -31,6 +37,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from tools.local_aws import dataplane  # noqa: E402
 from tools.local_aws.recorder import Recorder  # noqa: E402
 
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
@@ -117,6 +124,42 @@ def local_aws():
     yield endpoint
     endpoint.clear_faults()
     endpoint.set_delay(0)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_answers(port):
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def own_endpoint(local_aws):
+    """A second endpoint for commands that would disturb the shared one; always stopped.
+
+    Its state lives inside the shared state dir, which the PostgreSQL system user can
+    reach (pytest's tmp_path is private to root).
+    """
+    state_dir = local_aws.state_dir / f"own-endpoint-{uuid.uuid4().hex[:8]}"
+    endpoint = LocalAws(free_port(), state_dir)
+    env = {**os.environ, "LOCAL_AWS_PORT": str(endpoint.port),
+           "LOCAL_AWS_STATE_DIR": str(endpoint.state_dir)}
+
+    def cli(command, **extra_env):
+        return subprocess.run([sys.executable, "-m", "tools.local_aws", command],
+                              env={**env, **extra_env}, cwd=REPO_ROOT, capture_output=True,
+                              text=True, check=False)
+
+    endpoint.cli = cli
+    yield endpoint
+    cli("down")
+    dataplane.delete_all(state_dir)
+    shutil.rmtree(state_dir, ignore_errors=True)
 
 
 def ansible_environment(endpoint=None):

@@ -1,22 +1,10 @@
 """`reset` and `down` stop every redis-server the endpoint started (separate endpoint)."""
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import uuid
 
-import pytest
-from conftest import REPO_ROOT, LocalAws
+from conftest import port_answers
 
 from tools.local_aws.dataplane import redis as redis_plane
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def process_running(pid):
@@ -26,31 +14,6 @@ def process_running(pid):
             return stat.read().split(") ", 1)[1][0] != "Z"
     except OSError:
         return False
-
-
-def port_answers(port):
-    with socket.socket() as probe:
-        probe.settimeout(1)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-@pytest.fixture
-def own_endpoint(local_aws):
-    """A second endpoint whose reset and down do not disturb the shared one."""
-    state_dir = local_aws.state_dir / "elasticache-lifecycle" / uuid.uuid4().hex[:8]
-    endpoint = LocalAws(free_port(), state_dir)
-    env = {**os.environ, "LOCAL_AWS_PORT": str(endpoint.port),
-           "LOCAL_AWS_STATE_DIR": str(endpoint.state_dir)}
-
-    def cli(command):
-        return subprocess.run([sys.executable, "-m", "tools.local_aws", command], env=env,
-                              cwd=REPO_ROOT, capture_output=True, text=True, check=False)
-
-    endpoint.cli = cli
-    yield endpoint
-    cli("down")
-    redis_plane.delete_all(state_dir)
-    shutil.rmtree(state_dir)
 
 
 def create_group(endpoint):

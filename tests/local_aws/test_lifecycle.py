@@ -1,50 +1,9 @@
 """up / reset / down of a separate endpoint instance with its own port and state dir."""
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import uuid
 
-import pytest
-from conftest import REPO_ROOT, LocalAws
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def port_answers(port):
-    with socket.socket() as probe:
-        probe.settimeout(1)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-@pytest.fixture
-def own_endpoint(local_aws):
-    """A second endpoint for commands that would disturb the shared one; always stopped.
-
-    Its state lives inside the shared state dir, which the PostgreSQL system user can
-    reach (pytest's tmp_path is private to root).
-    """
-    state_dir = local_aws.state_dir / f"lifecycle-test-{uuid.uuid4().hex[:8]}"
-    endpoint = LocalAws(free_port(), state_dir)
-    env = {**os.environ, "LOCAL_AWS_PORT": str(endpoint.port),
-           "LOCAL_AWS_STATE_DIR": str(endpoint.state_dir)}
-
-    def cli(command, **extra_env):
-        return subprocess.run([sys.executable, "-m", "tools.local_aws", command],
-                              env={**env, **extra_env}, cwd=REPO_ROOT, capture_output=True,
-                              text=True, check=False)
-
-    endpoint.cli = cli
-    yield endpoint
-    cli("down")
-    shutil.rmtree(state_dir)
+from conftest import port_answers
 
 
 def create_instance(endpoint):
