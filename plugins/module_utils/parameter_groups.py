@@ -27,6 +27,8 @@ FALSE_WORDS = frozenset(("0", "false", "off", "no", "n", "f"))
 
 _NUMBER = r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
 _NUMERIC_RANGE = re.compile(r"^(?P<low>%s)-(?P<high>%s)$" % (_NUMBER, _NUMBER))
+# ElastiCache writes ranges without an upper bound as "0-" or "1048576-".
+_NUMERIC_OPEN_RANGE = re.compile(r"^(?P<low>%s)-$" % _NUMBER)
 _NUMERIC_SINGLE = re.compile(r"^%s$" % _NUMBER)
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _REGEX_HINTS = frozenset("[]()*\\^$|?{}")
@@ -125,13 +127,16 @@ def _boolean_words(spec):
 
 
 def _numeric_bounds(spec):
-    """[(low, high)] from AllowedValues such as "1-100,200-300" or "-1-2147483647";
-    None when there are no numeric bounds to check."""
+    """[(low, high)] from AllowedValues such as "1-100,200-300", "-1-2147483647" or
+    "0,20-" (high is Infinity); None when there are no numeric bounds to check."""
     bounds = []
     for item in _allowed_items(spec):
         range_match = _NUMERIC_RANGE.match(item)
+        open_match = _NUMERIC_OPEN_RANGE.match(item)
         if range_match:
             bounds.append((Decimal(range_match.group("low")), Decimal(range_match.group("high"))))
+        elif open_match:
+            bounds.append((Decimal(open_match.group("low")), Decimal("Infinity")))
         elif _NUMERIC_SINGLE.match(item):
             bounds.append((Decimal(item), Decimal(item)))
         else:

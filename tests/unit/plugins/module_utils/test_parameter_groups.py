@@ -290,3 +290,11 @@ def test_parameters_diff_holds_only_changes():
         {"name": "work_mem", "before": "4096", "after": "8192", "apply_type": DYNAMIC, "apply_method": "immediate"},
     ])
     assert before == {"work_mem": "4096"} and after == {"work_mem": "8192"}
+
+
+def test_open_ended_ranges_bound_only_from_below():
+    spec = ParameterSpec("timeout", data_type="integer", allowed_values="0,20-")
+    assert normalise_value(spec, 300) == "300"
+    assert normalise_value(spec, 0) == "0"
+    with pytest.raises(InvalidValue, match="outside the allowed values 0,20-"):
+        normalise_value(spec, 5)

@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the dbfleet.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""ElastiCache adapter for the engine-neutral parameter-group logic.
+
+Reads cache parameter groups, their parameters, the family defaults and the cache
+clusters using a group, with paginators and jittered-backoff retries.
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import DYNAMIC
+from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import STATIC
+from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import ParameterSpec
+
+REQUIRES_REBOOT = "requires-reboot"
+IMMEDIATE = "immediate"
+PENDING_REBOOT = "pending-reboot"
+
+
+def change_type(apply_type):
+    """ElastiCache's ChangeType for an apply type: requires-reboot or immediate."""
+    return REQUIRES_REBOOT if apply_type == STATIC else IMMEDIATE
+
+
+def spec_from_elasticache(parameter):
+    """A ParameterSpec from one entry of DescribeCacheParameters / DescribeEngineDefaultParameters.
+
+    Node-type-specific parameters carry one value per node type; the spec's value is that
+    value when every node type shares it, else None.
+    """
+    value = parameter.get("ParameterValue")
+    if "CacheNodeTypeSpecificValues" in parameter:
+        values = set(entry.get("Value") for entry in parameter["CacheNodeTypeSpecificValues"])
+        value = values.pop() if len(values) == 1 else None
+    return ParameterSpec(
+        name=parameter["ParameterName"],
+        data_type=parameter.get("DataType"),
+        allowed_values=parameter.get("AllowedValues"),
+        modifiable=parameter.get("IsModifiable", True),
+        apply_type=STATIC if parameter.get("ChangeType") == REQUIRES_REBOOT else DYNAMIC,
+        value=value,
+        source=parameter.get("Source"),
+    )
+
+
+@AWSRetry.jittered_backoff()
+def _pages(client, operation, **params):
+    return list(client.get_paginator(operation).paginate(**params))
+
+
+def _by_name(pages, container=None):
+    """{name: ParameterSpec} from every page's Parameters and CacheNodeTypeSpecificParameters."""
+    specs = {}
+    for page in pages:
+        holder = page.get(container, {}) if container else page
+        for parameter in holder.get("Parameters", []) + holder.get("CacheNodeTypeSpecificParameters", []):
+            specs[parameter["ParameterName"]] = spec_from_elasticache(parameter)
+    return specs
+
+
+def describe_family_defaults(client, family):
+    """{name: ParameterSpec} of the family; each spec's value is the family default."""
+    pages = _pages(client, "describe_engine_default_parameters", CacheParameterGroupFamily=family)
+    return _by_name(pages, "EngineDefaults")
+
+
+def describe_group_parameters(client, group_name):
+    """{name: ParameterSpec} holding the group's current values and their Source."""
+    return _by_name(_pages(client, "describe_cache_parameters", CacheParameterGroupName=group_name))
+
+
+def describe_group(client, group_name):
+    """The CacheParameterGroup dict, or None when it does not exist."""
+    try:
+        result = client.describe_cache_parameter_groups(aws_retry=True, CacheParameterGroupName=group_name)
+    except is_boto3_error_code("CacheParameterGroupNotFound"):
+        return None
+    groups = result.get("CacheParameterGroups", [])
+    return groups[0] if groups else None
+
+
+def clusters_using_group(client, group_name):
+    """{CacheClusterId: ParameterApplyStatus} of the cache clusters using the group.
+
+    DescribeCacheClusters has no parameter-group filter, so every cluster is scanned;
+    the member clusters of replication groups are among them.
+    """
+    using = {}
+    for page in _pages(client, "describe_cache_clusters"):
+        for cluster in page.get("CacheClusters", []):
+            attached = cluster.get("CacheParameterGroup") or {}
+            if attached.get("CacheParameterGroupName", "").lower() == group_name.lower():
+                using[cluster["CacheClusterId"]] = attached.get("ParameterApplyStatus")
+    return using
