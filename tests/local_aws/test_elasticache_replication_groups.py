@@ -462,3 +462,26 @@ def test_state_delay_reports_creating_then_available(elasticache, make_group, lo
     finally:
         local_aws.set_delay(0)
     assert describe(elasticache, group_id)["CacheNodeType"] == "cache.t4g.small"
+
+
+def test_cache_subnet_group_delete_is_refused_while_in_use(elasticache, local_aws):
+    ec2 = local_aws.client("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.77.1.0/24")["Subnet"]["SubnetId"]
+    name = unique("subnets")
+    elasticache.create_cache_subnet_group(
+        CacheSubnetGroupName=name, CacheSubnetGroupDescription="test", SubnetIds=[subnet_id])
+    group_id = unique("sg-user")
+    elasticache.create_replication_group(
+        ReplicationGroupId=group_id, ReplicationGroupDescription="uses the subnet group",
+        CacheNodeType="cache.t4g.micro", Engine="redis", NumCacheClusters=1,
+        CacheSubnetGroupName=name)
+    with pytest.raises(ClientError) as in_use:
+        elasticache.delete_cache_subnet_group(CacheSubnetGroupName=name)
+    assert in_use.value.response["Error"]["Code"] == "CacheSubnetGroupInUse"
+    elasticache.delete_replication_group(ReplicationGroupId=group_id)
+    elasticache.get_waiter("replication_group_deleted").wait(ReplicationGroupId=group_id)
+    elasticache.delete_cache_subnet_group(CacheSubnetGroupName=name)
+    with pytest.raises(ClientError) as gone:
+        elasticache.describe_cache_subnet_groups(CacheSubnetGroupName=name)
+    assert gone.value.response["Error"]["Code"] == "CacheSubnetGroupNotFoundFault"

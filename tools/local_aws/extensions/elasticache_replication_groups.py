@@ -38,9 +38,10 @@ import time
 from datetime import timedelta
 
 import redis
-from moto.core.responses import ActionResult
+from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.elasticache.exceptions import (
+    CacheSubnetGroupNotFound,
     ElastiCacheException,
     InvalidParameterCombinationException,
     InvalidParameterValueException,
@@ -78,6 +79,10 @@ _group_locks_guard = threading.Lock()
 
 class InvalidReplicationGroupState(ElastiCacheException):
     code = "InvalidReplicationGroupState"
+
+
+class CacheSubnetGroupInUse(ElastiCacheException):
+    code = "CacheSubnetGroupInUse"
 
 
 class NodeGroupNotFound(ElastiCacheException):
@@ -703,6 +708,22 @@ def describe_events(self):
     return ActionResult({"Events": events})
 
 
+def delete_cache_subnet_group(self):
+    """Missing in moto 5.2.5; refused while a replication group uses the subnet group."""
+    backend = self.elasticache_backend
+    name = self._get_param("CacheSubnetGroupName")
+    if name not in backend.cache_subnet_groups:
+        raise CacheSubnetGroupNotFound(name)
+    users = sorted(group_id for group_id, group in backend.replication_groups.items()
+                   if group.cache_subnet_group_name == name)
+    if users:
+        raise CacheSubnetGroupInUse(
+            f"Cache subnet group {name} is currently in use by replication group "
+            f"{', '.join(users)}.")
+    del backend.cache_subnet_groups[name]
+    return EmptyResult()
+
+
 def copy_snapshot(self):
     backend = self.elasticache_backend
     source_name = self._get_param("SourceSnapshotName")
@@ -790,6 +811,7 @@ def install():
     ElastiCacheResponse.test_failover = test_failover
     ElastiCacheResponse.describe_events = describe_events
     ElastiCacheResponse.copy_snapshot = copy_snapshot
+    ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group
     ReplicationGroup.status = _status_property("_settled_status")
     CacheCluster.cache_cluster_status = _status_property("_settled_status")
     CacheCluster.cache_nodes = property(_cache_nodes)
