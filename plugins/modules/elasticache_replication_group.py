@@ -123,8 +123,8 @@ options:
   auth_token_update_strategy:
     description:
       - Changes the AUTH token of an existing group. Each run that gives it makes the call and
-        reports a change, so give it only for a rotation (the role does so when the token in Secrets
-        Manager changes).
+        reports a change, so give it only for a rotation (the elasticache role passes it only when
+        C(elasticache_auth_token_update_strategy) is set).
       - V(ROTATE) adds O(auth_token) next to the current token; both are accepted until the next
         change, so clients can move over.
       - V(SET), after a V(ROTATE), makes O(auth_token) the only token accepted.

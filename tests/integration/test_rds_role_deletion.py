@@ -17,6 +17,8 @@ SCRATCH_VARS = {
     "rds_monitoring_interval": 0,
     "rds_performance_insights_enabled": False,
     "rds_parameters": {},
+    # The cache group of the demo target is not what this test is about.
+    "elasticache_enabled": False,
 }
 
 

@@ -1,0 +1,277 @@
+"""playbooks/provision.yml on the local inventory, the elasticache role read back
+through the AWS APIs and the real redis-server processes behind the replication group.
+
+The tests share one provisioned environment and run in file order: the last one
+changes it (drift under check mode) and puts it back.
+"""
+
+import json
+import random
+import string
+from urllib.parse import quote
+
+import pytest
+import redis
+import yaml
+
+from conftest import REPO_ROOT, ansible_environment, run_playbook
+
+PLAYBOOK = "playbooks/provision.yml"
+INVENTORY = "inventories/local"
+REGION = "us-east-1"
+CACHE_VARS = yaml.safe_load(
+    (REPO_ROOT / INVENTORY / "group_vars/local/elasticache.yml").read_text())
+GROUP = "dbfleet-local"
+MEMBERS = ["dbfleet-local-001", "dbfleet-local-002", "dbfleet-local-003"]
+PARAMETER_GROUP = "dbfleet-local-redis7"
+SECURITY_GROUP = "dbfleet-local-elasticache"
+AUTH_SECRET = "dbfleet/local/redis/auth-token"
+CONNECTION_SECRET = "dbfleet/local/redis/connection"
+# The characters ElastiCache accepts in a token besides letters and digits are
+# ! & # $ ^ < > -; the role uses ! ^ - only.
+TOKEN_CHARACTERS = set(string.ascii_letters + string.digits + "!^-")
+
+
+@pytest.fixture(scope="module")
+def provisioned(local_aws):
+    """A run at -vvv, so that its whole output can be searched for the token."""
+    env = {**ansible_environment(local_aws), "ANSIBLE_VERBOSITY": "3"}
+    return run_playbook(PLAYBOOK, INVENTORY, env=env)
+
+
+@pytest.fixture(scope="module")
+def elasticache(local_aws):
+    return local_aws.client("elasticache", REGION)
+
+
+def replication_group(elasticache):
+    return elasticache.describe_replication_groups(
+        ReplicationGroupId=GROUP)["ReplicationGroups"][0]
+
+
+def member_clusters(elasticache):
+    return [elasticache.describe_cache_clusters(CacheClusterId=cluster_id)["CacheClusters"][0]
+            for cluster_id in replication_group(elasticache)["MemberClusters"]]
+
+
+def secret(local_aws, name):
+    client = local_aws.client("secretsmanager", REGION)
+    return json.loads(client.get_secret_value(SecretId=name)["SecretString"])
+
+
+def primary_endpoint(elasticache):
+    endpoint = replication_group(elasticache)["NodeGroups"][0]["PrimaryEndpoint"]
+    return endpoint["Address"], endpoint["Port"]
+
+
+def connect(address, port, password=None):
+    return redis.Redis(host=address, port=port, password=password, socket_timeout=10,
+                       decode_responses=True)
+
+
+def test_token_from_the_secret_gets_pong_from_the_primary(provisioned, elasticache, local_aws):
+    token = secret(local_aws, AUTH_SECRET)["auth_token"]
+    assert len(token) == 64
+    assert set(token) <= TOKEN_CHARACTERS
+    address, port = primary_endpoint(elasticache)
+
+    primary = connect(address, port, token)
+    assert primary.ping() is True
+    assert primary.info("replication")["role"] == "master"
+    assert primary.info("replication")["connected_slaves"] == 2
+    with pytest.raises(redis.AuthenticationError):
+        connect(address, port).ping()
+    with pytest.raises(redis.AuthenticationError):
+        connect(address, port, token[:-1] + ("A" if token[-1] != "A" else "B")).ping()
+
+
+def test_connection_secret_reaches_primary_and_reader(provisioned, elasticache, local_aws):
+    token = secret(local_aws, AUTH_SECRET)["auth_token"]
+    connection = secret(local_aws, CONNECTION_SECRET)
+    address, port = primary_endpoint(elasticache)
+    reader = replication_group(elasticache)["NodeGroups"][0]["ReaderEndpoint"]
+
+    assert connection["auth_token"] == token
+    assert (connection["primary_endpoint"], connection["port"]) == (address, port)
+    assert (connection["reader_endpoint"], connection["reader_port"]) == (
+        reader["Address"], reader["Port"])
+    assert connection["engine"] == "redis"
+    assert connection["replication_group_id"] == GROUP
+    # No TLS on the local endpoint, so a plain redis:// URL.
+    assert connection["tls"] is False
+    assert connection["url"] == f"redis://:{quote(token, safe='')}@{address}:{port}"
+
+    client = redis.Redis.from_url(connection["url"], socket_timeout=10, decode_responses=True)
+    client.set("dbfleet:test", "written through the primary")
+    try:
+        assert client.execute_command("WAIT", 2, 5000) == 2
+        replica = connect(connection["reader_endpoint"], connection["reader_port"], token)
+        assert replica.info("replication")["role"] == "slave"
+        assert replica.get("dbfleet:test") == "written through the primary"
+    finally:
+        client.delete("dbfleet:test")
+
+
+def test_replication_group_matches_the_inventory(provisioned, elasticache):
+    group = replication_group(elasticache)
+    assert group["Status"] == "available"
+    assert group["Engine"] == CACHE_VARS["elasticache_engine"]
+    assert group["CacheNodeType"] == "cache.r6g.large"
+    assert group["MemberClusters"] == MEMBERS
+    assert group["AutomaticFailover"] == "enabled"
+    assert group["MultiAZ"] == "enabled"
+    assert group["SnapshotRetentionLimit"] == 30
+    assert group["SnapshotWindow"] == "04:00-05:00"
+    assert group["AtRestEncryptionEnabled"] is True
+    assert group["TransitEncryptionEnabled"] is True
+    assert group["TransitEncryptionMode"] == "required"
+    assert group["AuthTokenEnabled"] is True
+    assert group["ClusterEnabled"] is False
+
+    roles = {member["CacheClusterId"]: member["CurrentRole"]
+             for member in group["NodeGroups"][0]["NodeGroupMembers"]}
+    assert sorted(roles.values()) == ["primary", "replica", "replica"]
+
+    clusters = member_clusters(elasticache)
+    assert {c["EngineVersion"] for c in clusters} == {CACHE_VARS["elasticache_engine_version"]}
+    assert {c["PreferredMaintenanceWindow"] for c in clusters} == {"sun:05:00-sun:06:00"}
+    assert {c["CacheSubnetGroupName"] for c in clusters} == {GROUP}
+    assert {(c["CacheParameterGroup"]["CacheParameterGroupName"],
+             c["CacheParameterGroup"]["ParameterApplyStatus"]) for c in clusters} == {
+        (PARAMETER_GROUP, "in-sync")}
+    # Multi-AZ: the nodes are spread over availability zones.
+    assert len({c["PreferredAvailabilityZone"] for c in clusters}) >= 2
+
+    tags = {t["Key"]: t["Value"]
+            for t in elasticache.list_tags_for_resource(ResourceName=group["ARN"])["TagList"]}
+    assert tags["Environment"] == "local" and tags["Name"] == GROUP
+
+
+def test_parameter_group_holds_the_production_parameters(provisioned, elasticache, local_aws):
+    pages = elasticache.get_paginator("describe_cache_parameters").paginate(
+        CacheParameterGroupName=PARAMETER_GROUP)
+    values = {p["ParameterName"]: p.get("ParameterValue")
+              for page in pages for p in page["Parameters"]}
+    wanted = {name: str(value) for name, value in CACHE_VARS["elasticache_parameters"].items()}
+    assert {name: values[name] for name in wanted} == wanted
+
+    # Every node runs with them.
+    token = secret(local_aws, AUTH_SECRET)["auth_token"]
+    for cluster in member_clusters(elasticache):
+        node = cluster["CacheNodes"][0]["Endpoint"]
+        running = connect(node["Address"], node["Port"], token).config_get("*")
+        assert {name: running[name] for name in wanted} == wanted, cluster["CacheClusterId"]
+
+
+def test_network_admits_only_the_application(provisioned, elasticache, local_aws):
+    ec2 = local_aws.client("ec2", REGION)
+    app_group = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["dbfleet-local-app"]}])["SecurityGroups"][0]
+    subnet_group = elasticache.describe_cache_subnet_groups(
+        CacheSubnetGroupName=GROUP)["CacheSubnetGroups"][0]
+    subnet_ids = [s["SubnetIdentifier"] for s in subnet_group["Subnets"]]
+    zones = {s["AvailabilityZone"] for s in ec2.describe_subnets(SubnetIds=subnet_ids)["Subnets"]}
+    assert zones == {"us-east-1a", "us-east-1b"}
+
+    [cluster_groups] = {tuple(g["SecurityGroupId"] for g in c["SecurityGroups"])
+                        for c in member_clusters(elasticache)}
+    cache_group = ec2.describe_security_groups(GroupIds=list(cluster_groups))["SecurityGroups"][0]
+    assert cache_group["GroupName"] == SECURITY_GROUP
+    assert cache_group["VpcId"] == subnet_group["VpcId"] == app_group["VpcId"]
+    [rule] = cache_group["IpPermissions"]
+    assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 6379, 6379)
+    assert [pair["GroupId"] for pair in rule["UserIdGroupPairs"]] == [app_group["GroupId"]]
+    assert rule["IpRanges"] == [] and rule.get("Ipv6Ranges", []) == []
+
+
+def test_token_never_appears_in_verbose_output(provisioned, local_aws):
+    token = secret(local_aws, AUTH_SECRET)["auth_token"]
+    output = provisioned.stdout + provisioned.stderr
+    assert "Store the auth token" in output and "Store the connection secret" in output
+    assert token not in output
+    assert quote(token, safe="") not in output
+
+
+def test_second_run_changes_nothing(provisioned, local_aws):
+    token = secret(local_aws, AUTH_SECRET)["auth_token"]
+    since = local_aws.recorder.mark()
+    result = run_playbook(PLAYBOOK, INVENTORY, env=ansible_environment(local_aws))
+    assert result.recap and all(
+        counters["changed"] == 0 and counters["failed"] == 0
+        for counters in result.recap.values())
+    assert local_aws.recorder.mutating(since) == []
+    assert secret(local_aws, AUTH_SECRET)["auth_token"] == token
+    assert secret(local_aws, CONNECTION_SECRET)["auth_token"] == token
+
+
+@pytest.mark.parametrize("bad_vars, rule", [
+    ({"elasticache_num_cache_clusters": 7},
+     "elasticache_num_cache_clusters must be between 1 and 6"),
+    ({"elasticache_num_cache_clusters": 1, "elasticache_automatic_failover": False},
+     "elasticache_multi_az needs elasticache_automatic_failover and elasticache_num_cache_clusters of at least 2"),
+    ({"elasticache_snapshot_window": "05:30-06:30"},
+     "elasticache_snapshot_window and elasticache_maintenance_window must not overlap"),
+    ({"elasticache_auth_token_length": 32},
+     "elasticache_auth_token_length must be between 64 and 128"),
+], ids=["seven-nodes", "multi-az-on-one-node", "overlapping-windows", "short-token"])
+def test_bad_input_fails_before_any_aws_call(provisioned, local_aws, bad_vars, rule):
+    since = local_aws.recorder.mark()
+    result = run_playbook(PLAYBOOK, INVENTORY, extra_vars=bad_vars,
+                          env=ansible_environment(local_aws), expect_rc=2)
+    assert rule in result.stdout
+    assert local_aws.recorder.calls(since) == []
+
+
+def test_check_mode_shows_drift_without_mutating(provisioned, elasticache, local_aws):
+    elasticache.modify_replication_group(ReplicationGroupId=GROUP, SnapshotRetentionLimit=7,
+                                         ApplyImmediately=True)
+    since = local_aws.recorder.mark()
+    result = run_playbook(PLAYBOOK, INVENTORY, check=True, diff=True,
+                          env=ansible_environment(local_aws))
+    assert "snapshot_retention_limit" in result.stdout
+    assert result.recap["local-us-east-1"]["changed"] >= 1
+    assert local_aws.recorder.mutating(since) == []
+    assert replication_group(elasticache)["SnapshotRetentionLimit"] == 7
+
+    run_playbook(PLAYBOOK, INVENTORY, env=ansible_environment(local_aws))
+    assert replication_group(elasticache)["SnapshotRetentionLimit"] == 30
+
+
+def test_check_mode_on_a_new_group_creates_nothing(provisioned, elasticache, local_aws):
+    scratch = {
+        "elasticache_replication_group_id": "dbfleet-local-scratch",
+        "elasticache_auth_secret_name": "dbfleet/local/redis/scratch-auth-token",
+        "elasticache_connection_secret_name": "dbfleet/local/redis/scratch-connection",
+    }
+    since = local_aws.recorder.mark()
+    result = run_playbook(PLAYBOOK, INVENTORY, check=True, extra_vars=scratch,
+                          env=ansible_environment(local_aws))
+    assert "Replication group dbfleet-local-scratch" in result.stdout
+    assert result.recap["local-us-east-1"]["changed"] >= 1
+    assert local_aws.recorder.mutating(since) == []
+    with pytest.raises(elasticache.exceptions.ReplicationGroupNotFoundFault):
+        elasticache.describe_replication_groups(ReplicationGroupId="dbfleet-local-scratch")
+    secrets = local_aws.client("secretsmanager", REGION).list_secrets()["SecretList"]
+    assert not {s["Name"] for s in secrets} & {scratch["elasticache_auth_secret_name"],
+                                               scratch["elasticache_connection_secret_name"]}
+
+
+def test_rotation_rotate_then_set(provisioned, elasticache, local_aws):
+    old = secret(local_aws, AUTH_SECRET)["auth_token"]
+    new = "".join(random.SystemRandom().choices(sorted(TOKEN_CHARACTERS), k=64))
+    local_aws.client("secretsmanager", REGION).put_secret_value(
+        SecretId=AUTH_SECRET, SecretString=json.dumps({"auth_token": new}))
+    address, port = primary_endpoint(elasticache)
+    env = ansible_environment(local_aws)
+
+    run_playbook(PLAYBOOK, INVENTORY, env=env,
+                 extra_vars={"elasticache_auth_token_update_strategy": "ROTATE"})
+    assert connect(address, port, old).ping() is True
+    assert connect(address, port, new).ping() is True
+    assert secret(local_aws, CONNECTION_SECRET)["auth_token"] == new
+
+    run_playbook(PLAYBOOK, INVENTORY, env=env,
+                 extra_vars={"elasticache_auth_token_update_strategy": "SET"})
+    assert connect(address, port, new).ping() is True
+    with pytest.raises(redis.AuthenticationError):
+        connect(address, port, old).ping()
