@@ -213,13 +213,15 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_group_module import apply_tags
+from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_group_module import build_diff
+from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_group_module import fail_with_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_group_module import pending_reboot
+from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_group_module import plan_tags
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import STATIC
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import batches
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import check_value_types
-from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import parameters_diff
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import plan_changes
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import validate_group_name
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import validate_parameters
@@ -228,13 +230,6 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.rds_parameters import 
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_parameters import describe_group
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_parameters import describe_group_parameters
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_parameters import instances_using_group
-
-
-def fail_with_problems(module, problems):
-    module.fail_json(
-        msg="%d problem(s) with the arguments, nothing was changed: %s" % (len(problems), "; ".join(problems)),
-        problems=problems,
-    )
 
 
 def group_summary(group, tags):
@@ -294,18 +289,6 @@ def family_metadata(module, client, family):
         fail_with_problems(module, ["family: %s" % e.response["Error"]["Message"]])
 
 
-def plan_tags(module, client, group):
-    """(current tags, tags to set, tag keys to remove)."""
-    current = {}
-    if group is not None:
-        tag_list = client.list_tags_for_resource(aws_retry=True, ResourceName=group["DBParameterGroupArn"])["TagList"]
-        current = boto3_tag_list_to_ansible_dict(tag_list)
-    if module.params["tags"] is None:
-        return current, {}, []
-    to_set, to_remove = compare_aws_tags(current, module.params["tags"], module.params["purge_tags"])
-    return current, to_set, to_remove
-
-
 def create_group(module, client, family, tags):
     request = {
         "DBParameterGroupName": module.params["name"],
@@ -343,34 +326,6 @@ def apply_parameters(client, name, modifications, resets):
         )
 
 
-def apply_tags(client, arn, to_set, to_remove):
-    if to_set:
-        client.add_tags_to_resource(aws_retry=True, ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-    if to_remove:
-        client.remove_tags_from_resource(aws_retry=True, ResourceName=arn, TagKeys=to_remove)
-
-
-def pending_reboot(module, client, name, reboot_required):
-    """Instances using the group that wait (in check mode: would wait) for a reboot."""
-    users = instances_using_group(client, name)
-    if module.check_mode and reboot_required:
-        return sorted(users)
-    return sorted(instance for instance, status in users.items() if status == "pending-reboot")
-
-
-def build_diff(group, created, changes, current_tags, final_tags, tag_keys_changed):
-    """before/after holding only what changes."""
-    before, after = {}, {}
-    if created:
-        after.update(group_identity(group))
-    if changes:
-        before["parameters"], after["parameters"] = parameters_diff(changes)
-    if tag_keys_changed:
-        before["tags"] = dict((key, current_tags[key]) for key in tag_keys_changed if key in current_tags)
-        after["tags"] = dict((key, final_tags[key]) for key in tag_keys_changed if key in final_tags)
-    return {"before": before, "after": after}
-
-
 def ensure_present(module, client, group):
     name = module.params["name"]
     family = resolve_family(module, group)
@@ -387,7 +342,7 @@ def ensure_present(module, client, group):
     current = describe_group_parameters(client, name) if manages_parameters and not created else {}
     modifications, resets = plan_changes(normalised, metadata, current, module.params["purge"])
     changes = modifications + resets
-    current_tags, to_set, to_remove = plan_tags(module, client, group)
+    current_tags, to_set, to_remove = plan_tags(module, client, group["DBParameterGroupArn"] if group is not None else None)
     final_tags = dict((key, value) for key, value in current_tags.items() if key not in to_remove)
     final_tags.update(to_set)
 
@@ -409,8 +364,8 @@ def ensure_present(module, client, group):
         parameter_group=group_summary(group, final_tags),
         changed_parameters=changes,
         reboot_required=reboot_required,
-        pending_reboot_instances=[] if created else pending_reboot(module, client, name, reboot_required),
-        diff=build_diff(group, created, changes, current_tags, final_tags, tag_keys_changed),
+        pending_reboot_instances=[] if created else pending_reboot(module, instances_using_group(client, name), reboot_required),
+        diff=build_diff(group_identity(group), created, changes, current_tags, final_tags, tag_keys_changed),
     )
 
 
