@@ -88,8 +88,15 @@ local-aws-tests: venv-test system-deps collection
 integration: venv-test system-deps collection
 	$(BIN)/pytest -q tests/integration
 
+# Molecule keeps scenario state (e.g. "prepared") in its ephemeral directory,
+# under ~/.ansible by default and shared by every clone; a project-local one,
+# emptied first, makes each run start from scratch.
+MOLECULE_STATE := $(CURDIR)/.build/molecule/rds-default
+
 molecule: venv-test system-deps collection
-	cd roles/rds && PATH=$(CURDIR)/$(BIN):$$PATH $(CURDIR)/$(BIN)/molecule test
+	rm -rf $(MOLECULE_STATE)
+	cd roles/rds && MOLECULE_EPHEMERAL_DIRECTORY=$(MOLECULE_STATE) \
+		PATH=$(CURDIR)/$(BIN):$$PATH $(CURDIR)/$(BIN)/molecule test
 
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path .build/dist
