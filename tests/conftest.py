@@ -6,9 +6,12 @@ Fixtures:
     ansible_env  -- environment variables for running ansible-playbook against it.
     own_endpoint -- a second endpoint on a free port, for up/reset/down tests that would
                     disturb the shared one; `.cli(command)` runs `python -m tools.local_aws`.
+    module_runner -- `module_runner(playbook)` returns `apply(group, ...)`, which runs a
+                    one-module test playbook and returns the module's result.
 
 Helpers (import with ``from conftest import run_playbook, pg_connect``):
-    run_playbook -- run ansible-playbook from the repository root, parse PLAY RECAP.
+    run_playbook -- run ansible-playbook from the repository root, parse PLAY RECAP; every
+                    run is kept in PLAYBOOK_RUNS with the calls it made (tests/policy).
     pg_connect   -- psycopg2 connection to a data-plane PostgreSQL.
     port_answers -- whether something listens on a loopback port.
 
@@ -198,6 +201,54 @@ def parse_recap(stdout):
     return recap
 
 
+@pytest.fixture
+def module_runner(local_aws, ansible_env, tmp_path):
+    """Factory for module tests: `apply = module_runner(playbook)`, then `apply(group, ...)`.
+
+    The playbook runs one module with the `group` extra var against the endpoint and writes
+    the registered result to `result_file`; it must fail the play unless `expect_failure`.
+    `apply` returns the result, or (result, ansible-playbook process) with `with_process`.
+    """
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
+    runs = []
+
+    def runner(playbook):
+        def apply(group, check=False, diff=False, expect_failure=False, aws_config=None,
+                  with_process=False):
+            result_file = tmp_path / f"result-{len(runs)}.json"
+            runs.append(result_file)
+            extra_vars = {"endpoint_url": local_aws.url, "group": group,
+                          "result_file": str(result_file), "expect_failure": expect_failure}
+            if aws_config:
+                extra_vars["aws_config"] = aws_config
+            process = run_playbook(playbook, inventory, extra_vars=extra_vars, check=check,
+                                   diff=diff, env=ansible_env)
+            result = json.loads(result_file.read_text())
+            assert bool(result.get("failed")) == expect_failure, result.get("msg")
+            return (result, process) if with_process else result
+        return apply
+
+    return runner
+
+
+class PlaybookRun:
+    """One run_playbook call and the span of the call log it wrote (for tests/policy)."""
+
+    def __init__(self, playbook, recorder, since, until):
+        self.playbook = playbook
+        self.recorder = recorder
+        self.since = since
+        self.until = until
+
+    def calls(self):
+        return self.recorder.calls(self.since, self.until)
+
+
+# Every run_playbook call of this pytest session, in order.
+PLAYBOOK_RUNS = []
+
+
 def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False,
                  env=None, expect_rc=0):
     """Run ansible-playbook from the repository root.
@@ -206,6 +257,9 @@ def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False,
     Fails the test when the exit code is not `expect_rc` (pass None to skip the check).
     """
     command = [str(VENV_BIN / "ansible-playbook"), str(playbook), "-i", str(inventory)]
+    env = env or ansible_environment()
+    recorder = Recorder(env.get("LOCAL_AWS_STATE_DIR", endpoint_state_dir()))
+    since = recorder.mark()
     if extra_vars:
         command += ["-e", json.dumps(extra_vars)]
     if check:
@@ -213,9 +267,9 @@ def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False,
     if diff:
         command.append("--diff")
     result = subprocess.run(
-        command, cwd=REPO_ROOT, env=env or ansible_environment(),
-        capture_output=True, text=True, check=False,
+        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False,
     )
+    PLAYBOOK_RUNS.append(PlaybookRun(Path(playbook).as_posix(), recorder, since, recorder.mark()))
     result.recap = parse_recap(result.stdout)
     if expect_rc is not None and result.returncode != expect_rc:
         pytest.fail(

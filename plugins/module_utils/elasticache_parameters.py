@@ -11,8 +11,11 @@ clusters using a group, with paginators and jittered-backoff retries.
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_group_module import ParameterGroupService
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import DYNAMIC
+from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import batches
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import STATIC
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import ParameterSpec
 
@@ -96,3 +99,70 @@ def clusters_using_group(client, group_name):
             if attached.get("CacheParameterGroupName", "").lower() == group_name.lower():
                 using[cluster["CacheClusterId"]] = attached.get("ParameterApplyStatus")
     return using
+
+
+class ElastiCacheParameterGroups(ParameterGroupService):
+    """Cache parameter groups for the generic flow in parameter_group_module."""
+
+    client_name = "elasticache"
+    label = "ElastiCache"
+    users_label = "cache clusters"
+    users_move_hint = "move their replication groups to another group"
+    family_move_hint = "move the replication groups to it"
+    pending_reboot_key = "pending_reboot_clusters"
+    in_use_error = "InvalidCacheParameterGroupState"
+    family_errors = ("InvalidParameterValue", "InvalidParameterCombination")
+
+    describe_group = staticmethod(describe_group)
+    describe_family_defaults = staticmethod(describe_family_defaults)
+    describe_group_parameters = staticmethod(describe_group_parameters)
+    users_of_group = staticmethod(clusters_using_group)
+
+    def family(self, group):
+        return group["CacheParameterGroupFamily"]
+
+    def arn(self, group):
+        return group.get("ARN")
+
+    def identity(self, group):
+        return {"name": group["CacheParameterGroupName"], "family": group["CacheParameterGroupFamily"],
+                "description": group.get("Description")}
+
+    def planned_group(self, name, family, description, tags):
+        return {"CacheParameterGroupName": name, "CacheParameterGroupFamily": family,
+                "Description": description, "ARN": None}
+
+    def create_group(self, client, name, family, description, tags):
+        request = {"CacheParameterGroupName": name, "CacheParameterGroupFamily": family,
+                   "Description": description}
+        if tags:
+            request["Tags"] = ansible_dict_to_boto3_tag_list(tags)
+        return client.create_cache_parameter_group(aws_retry=True, **request)["CacheParameterGroup"]
+
+    def delete_group(self, client, name):
+        client.delete_cache_parameter_group(aws_retry=True, CacheParameterGroupName=name)
+
+    def apply_parameters(self, client, name, modifications, resets, reset_all):
+        """Modifications, then resets: every user-set parameter in one call when reset_all."""
+        for batch in batches(modifications):
+            client.modify_cache_parameter_group(
+                aws_retry=True,
+                CacheParameterGroupName=name,
+                ParameterNameValues=[{"ParameterName": change["name"], "ParameterValue": change["after"]}
+                                     for change in batch],
+            )
+        if resets and reset_all:
+            client.reset_cache_parameter_group(aws_retry=True, CacheParameterGroupName=name,
+                                               ResetAllParameters=True)
+            return
+        for batch in batches(resets):
+            client.reset_cache_parameter_group(
+                aws_retry=True,
+                CacheParameterGroupName=name,
+                ResetAllParameters=False,
+                ParameterNameValues=[{"ParameterName": change["name"]} for change in batch],
+            )
+
+    def reported_change(self, change):
+        return {"name": change["name"], "before": change["before"], "after": change["after"],
+                "change_type": change_type(change["apply_type"])}

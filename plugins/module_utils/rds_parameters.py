@@ -13,8 +13,11 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_group_module import ParameterGroupService
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import DYNAMIC
+from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import batches
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import STATIC
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import ParameterSpec
 
@@ -95,3 +98,66 @@ def instances_using_group(client, group_name):
             if attached.get("DBParameterGroupName", "").lower() == group_name.lower():
                 using[instance["DBInstanceIdentifier"]] = attached.get("ParameterApplyStatus")
     return using
+
+
+class RdsParameterGroups(ParameterGroupService):
+    """DB parameter groups for the generic flow in parameter_group_module."""
+
+    client_name = "rds"
+    label = "RDS"
+    users_label = "DB instances"
+    users_move_hint = "attach them to another group"
+    family_move_hint = "move the DB instances to it"
+    pending_reboot_key = "pending_reboot_instances"
+    in_use_error = "InvalidDBParameterGroupState"
+    formula_variables = RDS_FORMULA_VARIABLES
+
+    describe_group = staticmethod(describe_group)
+    describe_family_defaults = staticmethod(describe_family_defaults)
+    describe_group_parameters = staticmethod(describe_group_parameters)
+    users_of_group = staticmethod(instances_using_group)
+
+    def family(self, group):
+        return group["DBParameterGroupFamily"]
+
+    def arn(self, group):
+        return group.get("DBParameterGroupArn")
+
+    def identity(self, group):
+        return {"name": group["DBParameterGroupName"], "family": group["DBParameterGroupFamily"],
+                "description": group.get("Description")}
+
+    def planned_group(self, name, family, description, tags):
+        """What create_group would return, for check mode; RDS stores names in lower case."""
+        return {"DBParameterGroupName": name.lower(), "DBParameterGroupFamily": family,
+                "Description": description}
+
+    def create_group(self, client, name, family, description, tags):
+        request = {"DBParameterGroupName": name, "DBParameterGroupFamily": family, "Description": description}
+        if tags:
+            request["Tags"] = ansible_dict_to_boto3_tag_list(tags)
+        return client.create_db_parameter_group(aws_retry=True, **request)["DBParameterGroup"]
+
+    def delete_group(self, client, name):
+        client.delete_db_parameter_group(aws_retry=True, DBParameterGroupName=name)
+
+    def apply_parameters(self, client, name, modifications, resets, reset_all):
+        """Static changes wait for a reboot (ApplyMethod=pending-reboot), dynamic ones apply now.
+
+        Resets are always by name: ResetAllParameters would also reset what RDS itself set.
+        """
+        for batch in batches(modifications):
+            client.modify_db_parameter_group(
+                aws_retry=True,
+                DBParameterGroupName=name,
+                Parameters=[{"ParameterName": change["name"], "ParameterValue": change["after"],
+                             "ApplyMethod": change["apply_method"]} for change in batch],
+            )
+        for batch in batches(resets):
+            client.reset_db_parameter_group(
+                aws_retry=True,
+                DBParameterGroupName=name,
+                ResetAllParameters=False,
+                Parameters=[{"ParameterName": change["name"], "ApplyMethod": change["apply_method"]}
+                            for change in batch],
+            )

@@ -5,7 +5,6 @@ uses the group, from its real redis-servers) and counts the API calls the module
 with the endpoint's recorder.
 """
 
-import json
 import re
 import uuid
 from pathlib import Path
@@ -13,7 +12,6 @@ from pathlib import Path
 import pytest
 import redis
 from botocore.exceptions import ClientError
-from conftest import run_playbook
 
 PLAYBOOK = Path(__file__).resolve().parent / "playbooks" / "elasticache_parameter_group.yml"
 FAMILY = "redis7"
@@ -37,26 +35,8 @@ def group_name(elasticache):
 
 
 @pytest.fixture
-def apply(local_aws, ansible_env, tmp_path):
-    """Run the module once; returns its result, or (result, ansible-playbook process)."""
-    runs = []
-    inventory = tmp_path / "inventory.yml"
-    inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
-
-    def run(group, check=False, diff=False, expect_failure=False, aws_config=None, with_process=False):
-        result_file = tmp_path / ("result-%d.json" % len(runs))
-        runs.append(result_file)
-        extra_vars = {"endpoint_url": local_aws.url, "group": group, "result_file": str(result_file),
-                      "expect_failure": expect_failure}
-        if aws_config:
-            extra_vars["aws_config"] = aws_config
-        process = run_playbook(PLAYBOOK, inventory, extra_vars=extra_vars, check=check, diff=diff,
-                               env=ansible_env)
-        result = json.loads(result_file.read_text())
-        assert bool(result.get("failed")) == expect_failure, result.get("msg")
-        return (result, process) if with_process else result
-
-    return run
+def apply(module_runner):
+    return module_runner(PLAYBOOK)
 
 
 @pytest.fixture

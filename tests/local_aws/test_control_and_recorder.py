@@ -94,6 +94,18 @@ def test_recorder_counts_and_lists_mutating_calls(local_aws):
     assert [c["action"] for c in local_aws.recorder.mutating(since)] == ["CreateTopic"]
 
 
+def test_recorder_reads_a_span_between_two_marks(local_aws):
+    rds = local_aws.client("rds")
+    since = local_aws.recorder.mark()
+    rds.describe_db_parameter_groups()
+    until = local_aws.recorder.mark()
+    rds.describe_db_subnet_groups()
+
+    assert [c["action"] for c in local_aws.recorder.calls(since, until)] == [
+        "DescribeDBParameterGroups"]
+    assert [c["action"] for c in local_aws.recorder.calls(until)] == ["DescribeDBSubnetGroups"]
+
+
 def test_recorder_command_line_summary(local_aws):
     local_aws.client("rds").describe_db_instances()
     result = subprocess.run(

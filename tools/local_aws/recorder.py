@@ -44,12 +44,14 @@ class Recorder:
         """Current end of the log; pass it as `since` to see only later calls."""
         return self.path.stat().st_size if self.path.exists() else 0
 
-    def calls(self, since=None):
+    def calls(self, since=None, until=None):
+        """Calls logged from offset `since` (default: the start) up to offset `until`."""
         if not self.path.exists():
             return []
         with self.path.open("rb") as log:
             log.seek(since or 0)
-            lines = log.read().decode().splitlines()
+            size = None if until is None else until - (since or 0)
+            lines = log.read(size).decode().splitlines()
         # A line still being written has no newline yet and may be incomplete.
         return [json.loads(line) for line in lines if line.strip().endswith("}")]
 
