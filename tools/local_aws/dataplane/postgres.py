@@ -11,6 +11,14 @@ CREATEROLE and membership in `rds_superuser`, authenticated with scram-sha-256 o
 
 Clusters are copied from a template made once with initdb, so creating one takes about
 a second.
+
+Backups are real and continuous, as on RDS: every primary archives its WAL
+(`archive_mode`, 1 MB segments) into a backup lineage in $STATE_DIR/pg-backups/<region>/
+<DbiResourceId>/ (`base/`, a pg_basebackup taken at creation; `wal/`, the archive).
+A snapshot is a named restore point in that WAL (`snapshot`), a restore is a new cluster
+made from the base backup and recovered to a restore point, an LSN or a time (`restore`).
+A lineage outlives its instance while snapshots need it; `ship` closes the current WAL
+segment so that everything written so far is in the archive.
 """
 
 import glob
@@ -23,7 +31,9 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from contextlib import closing
+from datetime import datetime, timezone
 from pathlib import Path
 
 import psycopg2
@@ -36,6 +46,15 @@ INSTANCE_CONF = "instance.conf"
 SERVER_LOG = "server.log"
 MAX_SOCKET_DIR_LENGTH = 80
 START_TIMEOUT_SECONDS = "60"
+# Bump when CLUSTER_SETTINGS or the initdb options change: older templates are rebuilt.
+TEMPLATE_VERSION = "2"
+TEMPLATE_VERSION_FILE = "local_aws_template"
+WAL_SEGMENT_MB = "1"
+BACKUPS_DIR = "pg-backups"
+BASE_BACKUP = "base"
+WAL_ARCHIVE = "wal"
+ARCHIVE_TIMEOUT_SECONDS = 30
+RECOVERY_TIMEOUT_SECONDS = 120
 
 CLUSTER_SETTINGS = """
 # Settings of the local AWS endpoint's data plane: small and fast, not durable.
@@ -51,6 +70,7 @@ password_encryption = 'scram-sha-256'
 shared_preload_libraries = 'pg_stat_statements'
 wal_level = replica
 max_wal_senders = 10
+archive_mode = on
 hot_standby = on
 logging_collector = off
 include_if_exists = '{instance_conf}'
@@ -65,6 +85,8 @@ host    all          all        ::1/128        scram-sha-256
 
 _template_lock = threading.Lock()
 _port_lock = threading.Lock()
+_snapshot_lock = threading.Lock()
+_snapshot_connections = {}
 
 
 class DataPlaneError(RuntimeError):
@@ -141,24 +163,34 @@ def _ensure_owned_dir(path, mode):
     _give_to_cluster_owner(path)
 
 
+def _template_current(template):
+    try:
+        return ((template / "PG_VERSION").read_text(encoding="utf-8").strip() == _server_major()
+                and (template / TEMPLATE_VERSION_FILE).read_text(encoding="utf-8").strip()
+                == TEMPLATE_VERSION)
+    except OSError:
+        return False
+
+
 def _ensure_template(state_dir):
     template = clusters_dir(state_dir) / TEMPLATE_NAME
     with _template_lock:
-        if (template / "PG_VERSION").exists():
-            if (template / "PG_VERSION").read_text(encoding="utf-8").strip() == _server_major():
-                return template
-            shutil.rmtree(template)  # made by other PostgreSQL binaries
+        if _template_current(template):
+            return template
+        shutil.rmtree(template, ignore_errors=True)  # other binaries or settings
         clusters_dir(state_dir).mkdir(parents=True, exist_ok=True)
         _ensure_owned_dir(socket_dir(state_dir), 0o700)
         building = clusters_dir(state_dir) / f"{TEMPLATE_NAME}.building"
         shutil.rmtree(building, ignore_errors=True)
         _ensure_owned_dir(building, 0o700)
         _run([pg_bin("initdb"), "-D", str(building), "-U", ADMIN_USER, "--auth=trust",
-              "--no-sync", "--no-instructions", "-E", "UTF8", "--locale=C.UTF-8"])
+              "--no-sync", "--no-instructions", "-E", "UTF8", "--locale=C.UTF-8",
+              f"--wal-segsize={WAL_SEGMENT_MB}"])
         with open(building / "postgresql.conf", "a", encoding="utf-8") as conf:
             conf.write(CLUSTER_SETTINGS.format(socket_dir=socket_dir(state_dir),
                                                instance_conf=INSTANCE_CONF))
         (building / "pg_hba.conf").write_text(HBA_RULES, encoding="utf-8")
+        (building / TEMPLATE_VERSION_FILE).write_text(TEMPLATE_VERSION, encoding="utf-8")
         building.rename(template)
         return template
 
@@ -177,9 +209,18 @@ def _free_port(state_dir):
             return port
 
 
-def _write_instance_conf(directory, port):
+def _write_instance_conf(directory, port, archive=None, recovery=None):
+    """port, the WAL archive (a lineage's wal/ dir; None: none) and recovery settings."""
+    lines = [f"port = {port}"]
+    if archive:
+        # Copy then rename, so that a restore never reads a half-written segment.
+        lines.append(f"archive_command = 'test ! -f {archive}/%f && cp %p {archive}/.%f "
+                     f"&& mv {archive}/.%f {archive}/%f'")
+    else:
+        lines.append("archive_command = '/bin/true'")  # read replicas: the source archives
+    lines += [f"{name} = '{value}'" for name, value in (recovery or {}).items()]
     conf = directory / INSTANCE_CONF
-    conf.write_text(f"port = {port}\n", encoding="utf-8")
+    conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
     _give_to_cluster_owner(conf)
 
 
@@ -191,7 +232,7 @@ def port_of(state_dir, region, identifier):
 def _configured_port(directory):
     conf = directory / INSTANCE_CONF
     try:
-        return int(conf.read_text(encoding="utf-8").split("=", 1)[1])
+        return int(conf.read_text(encoding="utf-8").splitlines()[0].split("=", 1)[1])
     except (OSError, IndexError, ValueError):
         return None
 
@@ -233,8 +274,13 @@ def _execute_as_admin(state_dir, region, identifier, dbname, statements):
             cursor.execute(statement)
 
 
-def create(state_dir, region, identifier, master_username, master_password, db_name=None):
-    """New primary cluster with the master user and the initial database; returns its port."""
+def create(state_dir, region, identifier, master_username, master_password, db_name=None,
+           lineage=None):
+    """New primary cluster with the master user and the initial database; returns its port.
+
+    lineage: "<region>/<DbiResourceId>" of the backup lineage it archives to (base
+    backup taken at the end), None for none.
+    """
     template = _ensure_template(state_dir)
     directory = data_dir(state_dir, region, identifier)
     delete(state_dir, region, identifier)
@@ -243,7 +289,7 @@ def create(state_dir, region, identifier, master_username, master_password, db_n
         # As the caller, so that `cp -a` may keep the template's owner.
         _run(["cp", "-a", str(template), str(directory)], as_cluster_owner=False)
         port = _free_port(state_dir)
-        _write_instance_conf(directory, port)
+        _write_instance_conf(directory, port, _new_lineage(state_dir, lineage))
     _start(directory)
     master = sql.Identifier(master_username)
     _execute_as_admin(state_dir, region, identifier, "postgres", [
@@ -261,6 +307,8 @@ def create(state_dir, region, identifier, master_username, master_password, db_n
     if db_name and db_name != "postgres":
         _execute_as_admin(state_dir, region, identifier, "postgres", [
             sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db_name), master)])
+    if lineage:
+        _base_backup(state_dir, port, lineage)
     return port
 
 
@@ -304,10 +352,17 @@ def restart(state_dir, region, identifier):
           "-w", "-t", START_TIMEOUT_SECONDS, "-m", "fast", "restart"])
 
 
-def promote(state_dir, region, identifier):
-    """Turn a replica into a writable primary."""
+def promote(state_dir, region, identifier, lineage=None):
+    """Turn a replica into a writable primary, archiving from now on to `lineage`
+    (a new one: its base backup is taken once the cluster is writable)."""
     directory = data_dir(state_dir, region, identifier)
+    port = port_of(state_dir, region, identifier)
+    if lineage:
+        _write_instance_conf(directory, port, _new_lineage(state_dir, lineage))
+        _run([pg_bin("pg_ctl"), "-D", str(directory), "reload"])
     _run([pg_bin("pg_ctl"), "-D", str(directory), "-w", "promote"])
+    if lineage:
+        _base_backup(state_dir, port, lineage)
 
 
 def rename(state_dir, region, identifier, new_identifier):
@@ -344,6 +399,180 @@ def stop_all(state_dir):
 
 
 def delete_all(state_dir):
-    """Stop and remove every instance cluster (the template is kept)."""
+    """Stop and remove every instance cluster and backup lineage (the template is kept)."""
     for directory in _cluster_dirs(state_dir):
         _remove(directory)
+    shutil.rmtree(Path(state_dir) / BACKUPS_DIR, ignore_errors=True)
+
+
+# --- backups: lineages, snapshots, restores ------------------------------------------------
+
+def lineage_dir(state_dir, lineage):
+    return Path(state_dir) / BACKUPS_DIR / lineage.lower()
+
+
+def _new_lineage(state_dir, lineage):
+    """Create an empty lineage (wal/ ready for the archiver); its wal/ path, None for none."""
+    if not lineage:
+        return None
+    root = lineage_dir(state_dir, lineage)
+    shutil.rmtree(root, ignore_errors=True)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    _ensure_owned_dir(root, 0o700)
+    _ensure_owned_dir(root / WAL_ARCHIVE, 0o700)
+    return root / WAL_ARCHIVE
+
+
+def _base_backup(state_dir, port, lineage):
+    base = lineage_dir(state_dir, lineage) / BASE_BACKUP
+    _run([pg_bin("pg_basebackup"), "-h", str(socket_dir(state_dir)), "-p", str(port),
+          "-U", ADMIN_USER, "-D", str(base), "-X", "stream", "-c", "fast", "--no-sync",
+          "--no-manifest"])
+    (base / SERVER_LOG).unlink(missing_ok=True)
+
+
+def lineage_exists(state_dir, lineage):
+    return (lineage_dir(state_dir, lineage) / BASE_BACKUP / "PG_VERSION").exists()
+
+
+def lineage_created(state_dir, lineage):
+    """When the lineage's base backup was taken (its earliest restorable time), UTC."""
+    stamp = (lineage_dir(state_dir, lineage) / BASE_BACKUP / "PG_VERSION").stat().st_mtime
+    return datetime.fromtimestamp(stamp, timezone.utc)
+
+
+def delete_lineage(state_dir, lineage):
+    shutil.rmtree(lineage_dir(state_dir, lineage), ignore_errors=True)
+
+
+def _admin_query(state_dir, region, identifier, *statements, args=()):
+    """Run statements as the superuser, each in its own transaction; the last one's row."""
+    connection = psycopg2.connect(host=str(socket_dir(state_dir)),
+                                  port=port_of(state_dir, region, identifier),
+                                  user=ADMIN_USER, dbname="postgres", connect_timeout=10)
+    connection.autocommit = True
+    with closing(connection), connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement, args if statement is statements[-1] else ())
+        return cursor.fetchone()
+
+
+def snapshot(state_dir, region, identifier, name):
+    """Mark the cluster's current state as restore point `name` (at most 63 characters):
+    one WAL record, no copy. Returns the restore point's LSN.
+
+    Uses a kept superuser connection per cluster: a new backend per call would cost more
+    than the restore point itself (snapshots are taken by the thousand in tests)."""
+    key = str(data_dir(state_dir, region, identifier))
+    port = port_of(state_dir, region, identifier)
+    with _snapshot_lock:
+        for attempt in (1, 2):
+            connection = _snapshot_connections.get(key)
+            if connection is None or connection.closed or connection.info.port != port:
+                connection = psycopg2.connect(host=str(socket_dir(state_dir)), port=port,
+                                              user=ADMIN_USER, dbname="postgres",
+                                              connect_timeout=10)
+                connection.autocommit = True
+                _snapshot_connections[key] = connection
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_create_restore_point(%s)::text", (name,))
+                    return cursor.fetchone()[0]
+            except (psycopg2.OperationalError, psycopg2.InterfaceError):
+                _snapshot_connections.pop(key).close()  # the server restarted: reconnect
+                if attempt == 2:
+                    raise
+    return None
+
+
+def replay_position(state_dir, region, identifier):
+    """LSN a standby has replayed up to (its data as of that point of the source's WAL)."""
+    return _admin_query(state_dir, region, identifier,
+                        "SELECT pg_last_wal_replay_lsn()::text")[0]
+
+
+def ship(state_dir, region, identifier, lineage, wait=True):
+    """Close the current WAL segment so that the archive holds everything committed so far.
+
+    A small transaction is committed first: recovery to a time needs a commit after that
+    time to know where to stop. Returns a UTC time up to which the archive is complete.
+    """
+    shipped_through = datetime.now(timezone.utc)
+    # Two transactions: the marker's commit record must land before the switch.
+    segment = _admin_query(state_dir, region, identifier, "SELECT txid_current()",
+                           "SELECT pg_walfile_name(pg_switch_wal())")[0]
+    if wait:
+        archived = lineage_dir(state_dir, lineage) / WAL_ARCHIVE / segment
+        deadline = time.monotonic() + ARCHIVE_TIMEOUT_SECONDS
+        while not archived.exists():
+            if time.monotonic() > deadline:
+                raise DataPlaneError(f"WAL segment {segment} was not archived in "
+                                     f"{ARCHIVE_TIMEOUT_SECONDS}s")
+            time.sleep(0.01)
+    return shipped_through
+
+
+def recovery_settings(target):
+    """postgresql.conf recovery settings for a target: {"name": restore point} |
+    {"lsn": LSN} (state just before it) | {"time": UTC datetime} | {"immediate": True}
+    (the base backup as it was taken)."""
+    if "name" in target:
+        settings = {"recovery_target_name": target["name"]}
+    elif "lsn" in target:
+        settings = {"recovery_target_lsn": target["lsn"], "recovery_target_inclusive": "off"}
+    elif "time" in target:
+        settings = {"recovery_target_time": target["time"].astimezone(timezone.utc).strftime(
+            "%Y-%m-%d %H:%M:%S.%f+00")}
+    else:
+        settings = {"recovery_target": "immediate"}
+    return {**settings, "recovery_target_action": "promote",
+            "recovery_target_timeline": "latest"}
+
+
+def restore(state_dir, region, identifier, source_lineage, target, lineage):
+    """New cluster from `source_lineage`'s base backup, recovered from its WAL archive to
+    `target` (see recovery_settings) and promoted; archives to the new `lineage`.
+    Returns its port."""
+    source = lineage_dir(state_dir, source_lineage)
+    if not (source / BASE_BACKUP / "PG_VERSION").exists():
+        raise DataPlaneError(f"backup {source_lineage} has no base backup")
+    directory = data_dir(state_dir, region, identifier)
+    if directory.exists():
+        raise DataPlaneError(f"instance {identifier} already has a cluster")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    archive = _new_lineage(state_dir, lineage)
+    recovery = {"restore_command": f"cp {source / WAL_ARCHIVE}/%f %p",
+                **recovery_settings(target)}
+    with _port_lock:
+        _run(["cp", "-a", str(source / BASE_BACKUP), str(directory)], as_cluster_owner=False)
+        port = _free_port(state_dir)
+        _write_instance_conf(directory, port, archive, recovery)
+    signal_file = directory / "recovery.signal"
+    signal_file.touch()
+    _give_to_cluster_owner(signal_file)
+    try:
+        _start(directory)
+        _wait_for_promotion(state_dir, region, identifier, directory)
+    except Exception:
+        _remove(directory)
+        delete_lineage(state_dir, lineage)
+        raise
+    _write_instance_conf(directory, port, archive)  # recovery settings done with
+    _base_backup(state_dir, port, lineage)
+    return port
+
+
+def _wait_for_promotion(state_dir, region, identifier, directory):
+    deadline = time.monotonic() + RECOVERY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if not (directory / "postmaster.pid").exists():
+            break  # recovery failed: the server stopped
+        try:
+            if _admin_query(state_dir, region, identifier,
+                            "SELECT pg_is_in_recovery()")[0] is False:
+                return
+        except psycopg2.Error:
+            pass
+        time.sleep(0.05)
+    log = (directory / SERVER_LOG).read_text(encoding="utf-8", errors="replace")
+    raise DataPlaneError("recovery did not finish:\n" + "\n".join(log.splitlines()[-15:]))

@@ -19,9 +19,13 @@ import importlib
 # Installed in this order.
 EXTENSION_MODULES = [
     "rds_instances",
+    "rds_backups",
     "rds_parameters",
+    "rds_event_subscriptions",
     "elasticache_replication_groups",
     "elasticache_parameters",
+    "rds_snapshots",
+    "elasticache_snapshots",
 ]
 
 _installed = []

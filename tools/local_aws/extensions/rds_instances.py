@@ -2,7 +2,11 @@
 the DescribeDBInstances fields moto 5.2.5 leaves out or gets wrong.
 
 * CreateDBInstance / CreateDBInstanceReadReplica (engine postgres) start a cluster
-  (tools.local_aws.dataplane.postgres); Endpoint.Address/Port point at it.
+  (tools.local_aws.dataplane.postgres); Endpoint.Address/Port point at it. A primary
+  archives its WAL into its own backup lineage; restores (RESTORE_SOURCE in the create
+  arguments, set by extensions.rds_backups) recover a cluster from one instead.
+* CreateDBInstanceReadReplica accepts a source in another region (its ARN), as AWS does;
+  without DBParameterGroupName such a replica gets the family's default group of its region.
 * ModifyDBInstance MasterUserPassword changes the role's password in the cluster;
   a NewDBInstanceIdentifier moves the cluster along.
 * RebootDBInstance restarts the cluster; with ForceFailover on a Multi-AZ instance it
@@ -12,7 +16,8 @@ the DescribeDBInstances fields moto 5.2.5 leaves out or gets wrong.
 * With a state delay set, instances report creating / modifying / rebooting / starting
   for that many seconds after the change (computed when described, no background work).
 * Added fields: SecondaryAvailabilityZone, PerformanceInsightsEnabled/RetentionPeriod/
-  KMSKeyId, EnhancedMonitoringResourceArn, PendingModifiedValues, a unique DbiResourceId,
+  KMSKeyId, EnhancedMonitoringResourceArn, PendingModifiedValues, StatusInfos of read
+  replicas, a unique DbiResourceId,
   the gp3 baseline Iops and StorageThroughput.
 """
 
@@ -32,6 +37,8 @@ from ..dataplane import postgres
 from ..runtime import runtime
 
 DATA_PLANE_ENGINES = ("postgres",)
+# create_db_instance argument carrying {"lineage", "target"} of a restore.
+RESTORE_SOURCE = "local_aws_restore_source"
 DEFAULT_PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7
 LOCAL_ADDRESS = "127.0.0.1"
 # gp3 baseline for PostgreSQL: (below 400 GB, from 400 GB up).
@@ -124,6 +131,14 @@ def _pending_modified_values(instance):
     return {}
 
 
+def _status_infos(instance):
+    """A read replica's replication status, as AWS reports it (amazon.aws.rds_instance
+    promotes only an instance that has it)."""
+    if not instance.is_replica:
+        return None
+    return [{"StatusType": "read replication", "Normal": True, "Status": "replicating"}]
+
+
 def _gp3_baseline_applies(instance):
     # Read the stored fields: these getters also run inside moto's __init__.
     return (instance.__dict__.get("_storage_type") == "gp3"
@@ -165,9 +180,19 @@ def has_data_plane(instance):
     return bool(instance.__dict__.get("_data_plane"))
 
 
-def _attach_data_plane(instance, port):
+def _attach_data_plane(instance, port, lineage=None):
     instance.__dict__["_data_plane"] = True
+    instance.__dict__["_lineage"] = lineage
     instance.port = port
+
+
+def lineage_of(instance):
+    """Backup lineage ("<region>/<DbiResourceId>") a primary archives to, None for none."""
+    return instance.__dict__.get("_lineage")
+
+
+def _new_lineage_name(instance):
+    return f"{instance.region}/{instance.dbi_resource_id.lower()}"
 
 
 def _master_password(instance, db_kwargs):
@@ -240,14 +265,24 @@ def _create_db_instance(original):
             if db_kwargs.get(option) is not None:
                 setattr(instance, option, db_kwargs[option])
         if instance.engine in DATA_PLANE_ENGINES and instance.db_cluster_identifier is None:
+            lineage = _new_lineage_name(instance)
+            restore_source = db_kwargs.get(RESTORE_SOURCE)
             try:
-                port = postgres.create(runtime.state_dir, instance.region,
-                                       instance.db_instance_identifier, instance.master_username,
-                                       _master_password(instance, db_kwargs), instance.db_name)
+                if restore_source:
+                    port = postgres.restore(runtime.state_dir, instance.region,
+                                            instance.db_instance_identifier,
+                                            restore_source["lineage"], restore_source["target"],
+                                            lineage)
+                else:
+                    port = postgres.create(runtime.state_dir, instance.region,
+                                           instance.db_instance_identifier,
+                                           instance.master_username,
+                                           _master_password(instance, db_kwargs),
+                                           instance.db_name, lineage=lineage)
             except Exception as problem:
                 self.databases.pop(instance.db_instance_identifier, None)
                 raise _data_plane_failure(problem) from problem
-            _attach_data_plane(instance, port)
+            _attach_data_plane(instance, port, lineage)
         begin_transition(instance, "creating")
         return instance
     return create_db_instance
@@ -255,17 +290,31 @@ def _create_db_instance(original):
 
 def _create_db_instance_read_replica(original):
     def create_db_instance_read_replica(self, db_kwargs):
+        source_region, source_id = _split_source(self, db_kwargs["source_db_instance_identifier"])
+        subnet_group = None
+        if source_region != self.region_name:
+            # moto would look the subnet group up in the source's region: set it afterwards.
+            subnet_group = db_kwargs.pop("db_subnet_group_name", None)
+            if subnet_group:
+                self.describe_db_subnet_groups(subnet_group)  # DBSubnetGroupNotFoundFault
         replica = original(self, db_kwargs)
         # moto copies the source object: give the replica its own identity and lists.
-        replica.__dict__.pop("_data_plane", None)
-        replica.__dict__.pop("_secondary_zone", None)
+        for own in ("_data_plane", "_secondary_zone", "_lineage", "_shipped_through"):
+            replica.__dict__.pop(own, None)
         replica.dbi_resource_id = _new_dbi_resource_id()
         replica.instance_create_time = utcnow()
         replica.multi_az = bool(db_kwargs.get("multi_az", False))
         replica.vpc_security_group_ids = list(replica.vpc_security_group_ids)
         replica.enabled_cloudwatch_logs_exports = list(replica.enabled_cloudwatch_logs_exports)
         replica.status = "available"
-        source_region, source_id = _split_source(self, db_kwargs["source_db_instance_identifier"])
+        if not replica.availability_zone.startswith(replica.region):  # cross-region
+            replica.availability_zone = db_kwargs.get("availability_zone") or \
+                f"{replica.region}a"
+        if subnet_group:
+            replica.db_subnet_group_name = subnet_group
+        if source_region != self.region_name and not db_kwargs.get("db_parameter_group_name"):
+            # The source's group is regional: AWS uses the family's default of this region.
+            replica.db_parameter_group_name = None
         if postgres.exists(runtime.state_dir, source_region, source_id):
             try:
                 port = postgres.create_replica(runtime.state_dir, replica.region,
@@ -367,15 +416,27 @@ def _promote_read_replica(original):
                     pass  # the source is already gone
                 instance.source_db_instance_identifier = None
             if has_data_plane(instance):
+                lineage = _new_lineage_name(instance)
                 try:
                     postgres.promote(runtime.state_dir, instance.region,
-                                     instance.db_instance_identifier)
+                                     instance.db_instance_identifier, lineage)
                 except Exception as problem:
                     raise _data_plane_failure(problem) from problem
+                instance.__dict__["_lineage"] = lineage
             instance.add_event("DB_INSTANCE_READ_REPLICA_PROMOTED")
             begin_transition(instance, "modifying")
         return instance
     return promote_read_replica
+
+
+def _delete_replica_entry(original):
+    """A replica in another region is listed by its ARN (moto removes by identifier only)."""
+    def remove_replica(self, replica):
+        if replica.db_instance_identifier in self.replicas:
+            original(self, replica)
+        elif replica.db_instance_arn in self.replicas:
+            self.replicas.remove(replica.db_instance_arn)
+    return remove_replica
 
 
 def fail_over(instance):
@@ -420,9 +481,11 @@ def install():
         _get_performance_insights_retention, _set_performance_insights_retention)
     DBInstance.enhanced_monitoring_resource_arn = property(_enhanced_monitoring_resource_arn)
     DBInstance.pending_modified_values = property(_pending_modified_values)
+    DBInstance.status_infos = property(_status_infos)
     DBInstance.iops = property(_get_iops, _set_iops)
     DBInstance.storage_throughput = _storage_throughput(DBInstance.storage_throughput)
     _wrap(rds_models, "valid_preferred_maintenance_window", _valid_preferred_maintenance_window)
+    _wrap(DBInstance, "remove_replica", _delete_replica_entry)
     _wrap(RDSBackend, "create_db_instance", _create_db_instance)
     _wrap(RDSBackend, "create_db_instance_read_replica", _create_db_instance_read_replica)
     _wrap(RDSBackend, "modify_db_instance", _modify_db_instance)
