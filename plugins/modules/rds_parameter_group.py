@@ -49,7 +49,7 @@ options:
       - List parameters such as C(shared_preload_libraries) take a comma-separated string or a
         list.
       - Integer parameters also accept RDS formulas such as V({DBInstanceClassMemory/4}) or
-        V(GREATEST({DBInstanceClassMemory/9531392},5000)).
+        V(GREATEST({DBInstanceClassMemory/9531392},5000\)).
       - Numeric values may carry a PostgreSQL unit (V(B), V(kB), V(MB), V(GB), V(TB), V(us), V(ms),
         V(s), V(min), V(h), V(d)) when the parameter has one; V(8MB) is written as V(8192) for
         C(work_mem), whose unit is kB.

@@ -26,11 +26,11 @@ def test_build_produces_an_artifact_without_dev_files(tmp_path):
     assert manifest["collection_info"]["namespace"] == "dbfleet"
     assert manifest["collection_info"]["name"] == "aws"
     assert set(manifest["collection_info"]["dependencies"]) == {
-        "amazon.aws", "community.aws", "community.postgresql"}
+        "amazon.aws", "community.aws", "community.postgresql", "community.general"}
     for module in MODULES:
         assert f"plugins/modules/{module}.py" in names
     assert "roles/rds/tasks/main.yml" in names
-    for dev_only in ("tests/", "tools/", "bench/", ".venv/", ".local/", ".build/"):
+    for dev_only in ("tests/", "tools/", "bench/", "awx/", ".venv/", ".local/", ".build/"):
         assert not any(n.startswith(dev_only) for n in names), dev_only
 
 

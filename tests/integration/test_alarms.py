@@ -1,0 +1,224 @@
+"""dbfleet.aws.alarms on production's variables, run by playbooks/provision.yml on the
+local endpoint (tests/integration/inventories/prod_local: inventories/prod's group_vars
+with only the endpoint, network and TLS overridden).
+
+Alarms, topic, event subscription, notifications and dashboard are read back through
+boto3; the expected alarm set and thresholds are computed here from the prod inventory
+and from what RDS reports (allocated storage, the parameter group's max_connections).
+The tests share one provisioned environment and run in file order; the last one
+changes the replica counts and puts them back.
+"""
+
+import json
+
+import pytest
+import yaml
+
+from conftest import REPO_ROOT, ansible_environment, run_playbook
+
+PLAYBOOK = "playbooks/provision.yml"
+INVENTORY = "tests/integration/inventories/prod_local"
+HOST = "prod-us-east-1"
+REGION = "us-east-1"
+PROD_VARS = {}
+for part in ("rds", "elasticache", "alarms"):
+    PROD_VARS.update(yaml.safe_load((REPO_ROOT / f"inventories/prod/group_vars/prod/{part}.yml").read_text()))
+PREFIX = "dbfleet-prod"
+WRITER = "dbfleet-prod"
+GROUP = "dbfleet-prod"
+TOPIC_ARN = f"arn:aws:sns:{REGION}:123456789012:dbfleet-prod-alarms"
+# db_users and dr come after alarms and do not feed them; leaving them out keeps
+# the runs short.
+NO_USERS = {"db_users_enabled": False, "dr_enabled": False}
+RDS_ALL = ["cpu", "free-storage", "connections", "freeable-memory", "read-latency", "write-latency",
+           "disk-queue-depth"]
+REDIS_ALL = ["cpu", "engine-cpu", "memory", "connections", "evictions", "hit-rate", "replication-lag", "swap"]
+OWNED_ACTIONS = {
+    "monitoring": {"PutMetricAlarm", "DeleteAlarms", "TagResource", "PutDashboard", "DeleteDashboards"},
+    "sns": {"CreateTopic", "SetTopicAttributes", "Subscribe", "Unsubscribe", "TagResource", "DeleteTopic"},
+    "rds": {"CreateEventSubscription", "ModifyEventSubscription", "AddSourceIdentifierToSubscription",
+            "RemoveSourceIdentifierFromSubscription", "DeleteEventSubscription"},
+    "elasticache": {"ModifyReplicationGroup"},
+}
+
+
+@pytest.fixture(scope="module")
+def runs(local_aws):
+    """The first run and a second, identical one."""
+    env = ansible_environment(local_aws)
+    first = run_playbook(PLAYBOOK, INVENTORY, extra_vars=NO_USERS, env=env)
+    since = local_aws.recorder.mark()
+    second = run_playbook(PLAYBOOK, INVENTORY, extra_vars=NO_USERS, env=env)
+    return {"first": first, "second": second, "second_calls": local_aws.recorder.calls(since)}
+
+
+@pytest.fixture(scope="module")
+def cloudwatch(local_aws):
+    return local_aws.client("cloudwatch", REGION)
+
+
+@pytest.fixture(scope="module")
+def rds(local_aws):
+    return local_aws.client("rds", REGION)
+
+
+@pytest.fixture(scope="module")
+def elasticache(local_aws):
+    return local_aws.client("elasticache", REGION)
+
+
+def alarms(cloudwatch):
+    pages = cloudwatch.get_paginator("describe_alarms").paginate(AlarmNamePrefix=PREFIX + "-")
+    return {alarm["AlarmName"]: alarm for page in pages for alarm in page["MetricAlarms"]}
+
+
+def replicas(rds):
+    return sorted(db["DBInstanceIdentifier"] for db in rds.describe_db_instances()["DBInstances"]
+                  if db.get("ReadReplicaSourceDBInstanceIdentifier") == WRITER)
+
+
+def members(elasticache):
+    return sorted(elasticache.describe_replication_groups(ReplicationGroupId=GROUP)["ReplicationGroups"][0]["MemberClusters"])
+
+
+def expected_names(replica_ids, cluster_ids):
+    names = {f"{PREFIX}-rds-{WRITER}-{key}" for key in RDS_ALL}
+    for replica in replica_ids:
+        names |= {f"{PREFIX}-rds-{replica}-{key}" for key in RDS_ALL + ["replica-lag"]}
+    for cluster in cluster_ids:
+        names |= {f"{PREFIX}-redis-{cluster}-{key}" for key in REDIS_ALL}
+    return names
+
+
+def test_prod_shape(runs, rds, elasticache):
+    assert replicas(rds) == [f"{WRITER}-replica-{n}" for n in range(1, PROD_VARS["rds_read_replica_count"] + 1)]
+    assert len(members(elasticache)) == PROD_VARS["elasticache_num_cache_clusters"] == 3
+
+
+def test_describe_alarms_returns_exactly_the_expected_set(runs, cloudwatch, rds, elasticache):
+    assert set(alarms(cloudwatch)) == expected_names(replicas(rds), members(elasticache))
+
+
+def test_thresholds_come_from_the_real_sizes(runs, cloudwatch, rds):
+    found = alarms(cloudwatch)
+    for identifier in [WRITER] + replicas(rds):
+        db = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+        assert db["AllocatedStorage"] == PROD_VARS["rds_allocated_storage"] == 100
+        storage = found[f"{PREFIX}-rds-{identifier}-free-storage"]
+        assert storage["Threshold"] == 20 * 1024 ** 3 == db["AllocatedStorage"] * 1024 ** 3 * 0.2
+        assert (storage["MetricName"], storage["ComparisonOperator"]) == ("FreeStorageSpace", "LessThanThreshold")
+
+        group = db["DBParameterGroups"][0]["DBParameterGroupName"]
+        pages = rds.get_paginator("describe_db_parameters").paginate(DBParameterGroupName=group)
+        max_connections = [p["ParameterValue"] for page in pages for p in page["Parameters"]
+                           if p["ParameterName"] == "max_connections"]
+        assert max_connections == ["200"]
+        assert found[f"{PREFIX}-rds-{identifier}-connections"]["Threshold"] == 160
+
+        assert found[f"{PREFIX}-rds-{identifier}-cpu"]["Threshold"] == 80
+        assert found[f"{PREFIX}-rds-{identifier}-freeable-memory"]["Threshold"] == 256 * 1024 ** 2
+        assert found[f"{PREFIX}-rds-{identifier}-read-latency"]["Threshold"] == 0.02
+        assert found[f"{PREFIX}-rds-{identifier}-write-latency"]["Threshold"] == 0.05
+        assert found[f"{PREFIX}-rds-{identifier}-cpu"]["Dimensions"] == [
+            {"Name": "DBInstanceIdentifier", "Value": identifier}]
+    for replica in replicas(rds):
+        assert found[f"{PREFIX}-rds-{replica}-replica-lag"]["Threshold"] == 60
+    # db.r6g is not burstable.
+    assert not [name for name in found if name.endswith("-burst-balance")]
+
+
+def test_redis_alarms_and_the_hit_rate_metric_math(runs, cloudwatch, elasticache):
+    found = alarms(cloudwatch)
+    for cluster in members(elasticache):
+        assert found[f"{PREFIX}-redis-{cluster}-memory"]["Threshold"] == 80
+        assert found[f"{PREFIX}-redis-{cluster}-connections"]["Threshold"] == 5000
+        evictions = found[f"{PREFIX}-redis-{cluster}-evictions"]
+        assert (evictions["Threshold"], evictions["Statistic"], evictions["Period"]) == (1000, "Sum", 300)
+        assert found[f"{PREFIX}-redis-{cluster}-replication-lag"]["Threshold"] == 1
+        assert found[f"{PREFIX}-redis-{cluster}-swap"]["Threshold"] == 50 * 1024 ** 2
+        hit_rate = found[f"{PREFIX}-redis-{cluster}-hit-rate"]
+        assert (hit_rate["Threshold"], hit_rate["ComparisonOperator"]) == (80, "LessThanThreshold")
+        queries = {query["Id"]: query for query in hit_rate["Metrics"]}
+        assert queries["hit_rate"]["Expression"] == "100 * hits / (hits + misses)"
+        assert queries["hits"]["MetricStat"]["Metric"]["MetricName"] == "CacheHits"
+        assert queries["misses"]["MetricStat"]["Metric"]["Dimensions"] == [{"Name": "CacheClusterId", "Value": cluster}]
+
+
+def test_actions_and_ownership_tag(runs, cloudwatch):
+    for alarm in alarms(cloudwatch).values():
+        assert alarm["AlarmActions"] == [TOPIC_ARN]
+        assert alarm["OKActions"] == [TOPIC_ARN]
+        assert alarm["InsufficientDataActions"] == []
+        tags = {t["Key"]: t["Value"] for t in cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]}
+        assert tags["dbfleet:alarms"] == PREFIX and tags["Environment"] == "prod"
+
+
+def test_topic_is_encrypted_and_subscribed(runs, local_aws):
+    sns = local_aws.client("sns", REGION)
+    attributes = sns.get_topic_attributes(TopicArn=TOPIC_ARN)["Attributes"]
+    assert attributes["KmsMasterKeyId"] == PROD_VARS["alarms_topic_kms_key_id"]
+    subscriptions = sns.list_subscriptions_by_topic(TopicArn=TOPIC_ARN)["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [
+        (s["protocol"], s["endpoint"]) for s in PROD_VARS["alarms_subscriptions"]]
+
+
+def test_rds_events_and_cache_notifications_go_to_the_topic(runs, rds, elasticache):
+    subscription = rds.describe_event_subscriptions(SubscriptionName=f"{PREFIX}-rds-events")["EventSubscriptionsList"][0]
+    assert subscription["SnsTopicArn"] == TOPIC_ARN and subscription["Enabled"] is True
+    assert sorted(subscription["SourceIdsList"]) == sorted([WRITER] + replicas(rds))
+    assert {"availability", "deletion", "failover", "failure", "maintenance", "recovery"} <= set(
+        subscription["EventCategoriesList"])
+    for cluster in elasticache.describe_cache_clusters()["CacheClusters"]:
+        if cluster.get("ReplicationGroupId") == GROUP:
+            assert cluster["NotificationConfiguration"]["TopicArn"] == TOPIC_ARN
+
+
+def test_dashboard_shows_every_instance_and_node(runs, cloudwatch, rds, elasticache):
+    body = json.loads(cloudwatch.get_dashboard(DashboardName=f"{PREFIX}-databases")["DashboardBody"])
+    shown = {metric[3] for widget in body["widgets"] for metric in widget["properties"]["metrics"]
+             if isinstance(metric[0], str)}
+    assert shown == {WRITER, *replicas(rds), *members(elasticache)}
+
+
+def test_second_run_changes_nothing(runs):
+    assert runs["second"].recap[HOST]["changed"] == 0
+    written = [f"{c['service']}:{c['action']}" for c in runs["second_calls"]
+               if c["action"] in OWNED_ACTIONS.get(c["service"], ())]
+    assert written == []
+
+
+def test_check_mode_makes_no_mutating_call(runs, local_aws, cloudwatch):
+    before = alarms(cloudwatch)
+    since = local_aws.recorder.mark()
+    result = run_playbook(PLAYBOOK, INVENTORY, check=True, diff=True, env=ansible_environment(local_aws),
+                          extra_vars={**NO_USERS, "rds_read_replica_count": 2, "elasticache_num_cache_clusters": 2,
+                                      "alarms_rds_cpu_percent": 70})
+    assert local_aws.recorder.mutating(since) == []
+    assert "Threshold" in result.stdout
+    assert alarms(cloudwatch) == before
+
+
+def test_changing_the_replica_counts_adds_and_removes_alarms(runs, local_aws, cloudwatch, rds, elasticache):
+    result = run_playbook(PLAYBOOK, INVENTORY, env=ansible_environment(local_aws),
+                          extra_vars={**NO_USERS, "rds_read_replica_count": 2, "elasticache_num_cache_clusters": 2})
+    assert result.recap[HOST]["failed"] == 0
+    assert replicas(rds) == [f"{WRITER}-replica-1", f"{WRITER}-replica-2"]
+    clusters = members(elasticache)
+    assert len(clusters) == 2
+    found = alarms(cloudwatch)
+    assert set(found) == expected_names(replicas(rds), clusters)
+    assert f"{PREFIX}-rds-{WRITER}-replica-2-replica-lag" in found
+    (removed,) = {f"{GROUP}-001", f"{GROUP}-002", f"{GROUP}-003"} - set(clusters)
+    assert not [name for name in found if f"-{removed}-" in name]
+    subscription = rds.describe_event_subscriptions(SubscriptionName=f"{PREFIX}-rds-events")["EventSubscriptionsList"][0]
+    assert sorted(subscription["SourceIdsList"]) == sorted([WRITER] + replicas(rds))
+
+    # Back to one replica: the rds role keeps a surplus replica, so remove it here;
+    # its alarms go with it from the managed set.
+    replica = f"{WRITER}-replica-2"
+    rds.modify_db_instance(DBInstanceIdentifier=replica, DeletionProtection=False, ApplyImmediately=True)
+    rds.delete_db_instance(DBInstanceIdentifier=replica, SkipFinalSnapshot=True)
+    run_playbook(PLAYBOOK, INVENTORY, env=ansible_environment(local_aws), extra_vars=NO_USERS)
+    found = alarms(cloudwatch)
+    assert set(found) == expected_names(replicas(rds), members(elasticache))
+    assert not [name for name in found if f"-{replica}-" in name]

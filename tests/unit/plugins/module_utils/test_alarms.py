@@ -1,0 +1,205 @@
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import GIB
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import MIB
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import RDS_KEYS
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import REDIS_KEYS
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import FormulaError
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import alarm_changes
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import class_memory_bytes
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import dashboard_body
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import evaluate_formula
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import rds_alarms
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import redis_alarms
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import resolve_max_connections
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import subscription_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import validate_alarm
+
+ROLE = Path(__file__).resolve().parents[4] / "roles" / "alarms"
+COMMON = {"period": 300, "evaluation_periods": 2, "datapoints_to_alarm": 2, "treat_missing_data": "missing",
+          "alarm_actions": ["arn:aws:sns:us-east-1:123456789012:t"], "ok_actions": [], "insufficient_data_actions": []}
+RDS_SETTINGS = {"cpu_percent": 80.0, "free_storage_percent": 20.0, "connections_percent": 80.0,
+                "freeable_memory_mib": 256.0, "read_latency_ms": 20.0, "write_latency_ms": 50.0,
+                "replica_lag_seconds": 60.0, "disk_queue_depth": 64.0, "burst_balance_percent": 20.0}
+REDIS_SETTINGS = {"cpu_percent": 80.0, "engine_cpu_percent": 80.0, "memory_percent": 80.0, "connections": 5000.0,
+                  "evictions": 1000.0, "hit_rate_percent": 80.0, "replication_lag_seconds": 1.0, "swap_mib": 50.0}
+WRITER = {"identifier": "app-prod", "role": "writer", "instance_class": "db.r6g.large", "allocated_storage": 100,
+          "max_connections": 200}
+REPLICA = dict(WRITER, identifier="app-prod-replica-1", role="replica")
+
+
+def by_name(alarms):
+    return dict((alarm["AlarmName"], alarm) for alarm in alarms)
+
+
+@pytest.mark.parametrize("instance_class, gib", [
+    ("db.t3.micro", 1), ("db.t4g.medium", 4), ("db.t3.2xlarge", 32), ("db.m5.large", 8), ("db.m6g.xlarge", 16),
+    ("db.r6g.large", 16), ("db.r6g.xlarge", 32), ("db.r5.12xlarge", 384), ("db.r7g.16xlarge", 512),
+    ("db.m6i.24xlarge", 384),
+])
+def test_class_memory(instance_class, gib):
+    assert class_memory_bytes(instance_class) == gib * GIB
+
+
+@pytest.mark.parametrize("instance_class", ["db.x2g.large", "db.r6g.medium", "cache.r6g.large", "", None])
+def test_unknown_class_memory(instance_class):
+    assert class_memory_bytes(instance_class) is None
+
+
+def test_formulas_evaluate_as_rds_does():
+    memory = {"DBInstanceClassMemory": 16 * GIB}
+    assert evaluate_formula("LEAST({DBInstanceClassMemory/9531392},5000)", memory) == 16 * GIB // 9531392 == 1802
+    assert evaluate_formula("GREATEST({DBInstanceClassMemory*1024/63963136},65536)", memory) == 275036
+    assert evaluate_formula("GREATEST({DBInstanceClassMemory*1024/63963136},65536)", {"DBInstanceClassMemory": GIB}) == 65536
+    assert evaluate_formula("{DBInstanceClassMemory/32768}", memory) == 524288
+    assert evaluate_formula("SUM({DBInstanceClassMemory/1073741824},4)", memory) == 20
+    assert evaluate_formula(" 200 ", memory) == 200
+
+
+@pytest.mark.parametrize("formula", ["LEAST({DBInstanceClassMemory/9531392}", "{Unknown/2}", "{DBInstanceClassMemory/0}",
+                                     "LEAST(1,2) 3", "abc", "{DBInstanceClassMemory-1}"])
+def test_bad_formulas_raise(formula):
+    with pytest.raises(FormulaError):
+        evaluate_formula(formula, {"DBInstanceClassMemory": GIB})
+
+
+def test_max_connections_explicit_or_formula():
+    assert resolve_max_connections("200", "db.r6g.large") == (200, "explicit")
+    assert resolve_max_connections("LEAST({DBInstanceClassMemory/9531392},5000)", "db.t3.micro") == (112, "formula")
+    assert resolve_max_connections("LEAST({DBInstanceClassMemory/9531392},5000)", "db.r6g.16xlarge") == (5000, "formula")
+    with pytest.raises(FormulaError, match="db.x2g.large"):
+        resolve_max_connections("LEAST({DBInstanceClassMemory/9531392},5000)", "db.x2g.large")
+
+
+def test_rds_thresholds_from_sizes():
+    alarms = by_name(rds_alarms("app-prod", [WRITER, REPLICA], RDS_SETTINGS, COMMON))
+    storage = alarms["app-prod-rds-app-prod-free-storage"]
+    assert storage["Threshold"] == 20 * GIB == 21474836480
+    assert storage["ComparisonOperator"] == "LessThanThreshold"
+    assert alarms["app-prod-rds-app-prod-connections"]["Threshold"] == 160
+    assert alarms["app-prod-rds-app-prod-freeable-memory"]["Threshold"] == 256 * MIB
+    assert alarms["app-prod-rds-app-prod-read-latency"]["Threshold"] == 0.02
+    assert alarms["app-prod-rds-app-prod-write-latency"]["Threshold"] == 0.05
+    assert alarms["app-prod-rds-app-prod-replica-1-replica-lag"]["Threshold"] == 60
+    assert "app-prod-rds-app-prod-replica-lag" not in alarms
+    assert not [name for name in alarms if name.endswith("burst-balance")]
+    cpu = alarms["app-prod-rds-app-prod-cpu"]
+    assert cpu["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": "app-prod"}]
+    assert (cpu["Period"], cpu["EvaluationPeriods"], cpu["DatapointsToAlarm"]) == (300, 2, 2)
+    assert cpu["AlarmActions"] == COMMON["alarm_actions"]
+    assert "20 % of 100 GiB" in storage["AlarmDescription"]
+    assert len(alarms) == 7 + 8
+
+
+def test_storage_threshold_follows_the_allocated_storage():
+    big = dict(WRITER, allocated_storage=437, max_connections=1802)
+    alarms = by_name(rds_alarms("p", [big], dict(RDS_SETTINGS, connections_percent=90), COMMON))
+    assert alarms["p-rds-app-prod-free-storage"]["Threshold"] == 437 * GIB * 20 // 100
+    assert alarms["p-rds-app-prod-connections"]["Threshold"] == 1621
+
+
+def test_burst_balance_on_burstable_classes_only():
+    small = dict(WRITER, instance_class="db.t4g.medium")
+    names = set(by_name(rds_alarms("p", [small, dict(REPLICA, instance_class="db.t3.large")], RDS_SETTINGS, COMMON)))
+    assert {"p-rds-app-prod-burst-balance", "p-rds-app-prod-replica-1-burst-balance"} <= names
+
+
+def test_enabled_alarms_select_keys():
+    settings = dict(RDS_SETTINGS, enabled_alarms=["cpu", "replica-lag"])
+    names = set(by_name(rds_alarms("p", [WRITER, REPLICA], settings, COMMON)))
+    assert names == {"p-rds-app-prod-cpu", "p-rds-app-prod-replica-1-cpu", "p-rds-app-prod-replica-1-replica-lag"}
+
+
+def test_redis_alarms_per_node_with_hit_rate_math():
+    clusters = {"app-prod-001": "primary", "app-prod-002": "replica"}
+    alarms = by_name(redis_alarms("p", clusters, REDIS_SETTINGS, COMMON))
+    assert len(alarms) == 2 * len(REDIS_KEYS)
+    hit_rate = alarms["p-redis-app-prod-001-hit-rate"]
+    assert "MetricName" not in hit_rate and hit_rate["TreatMissingData"] == "notBreaching"
+    queries = dict((query["Id"], query) for query in hit_rate["Metrics"])
+    assert queries["hit_rate"]["Expression"] == "100 * hits / (hits + misses)"
+    assert queries["hits"]["MetricStat"]["Metric"]["MetricName"] == "CacheHits"
+    assert queries["misses"]["ReturnData"] is False
+    assert alarms["p-redis-app-prod-002-evictions"]["Statistic"] == "Sum"
+    assert alarms["p-redis-app-prod-002-swap"]["Threshold"] == 50 * MIB
+    single = by_name(redis_alarms("p", {"app-dev-001": "primary"}, REDIS_SETTINGS, COMMON))
+    assert "p-redis-app-dev-001-replication-lag" not in single
+
+
+def described(alarm):
+    """An alarm as DescribeAlarms returns it: extra fields, other order, numbers as floats."""
+    result = copy.deepcopy(alarm)
+    result.update({"AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:" + alarm["AlarmName"],
+                   "StateValue": "OK", "AlarmConfigurationUpdatedTimestamp": "now"})
+    result["AlarmActions"] = list(reversed(result["AlarmActions"]))
+    for query in result.get("Metrics", []):
+        query.pop("ReturnData") if query.get("ReturnData") is True else None
+    if "Metrics" not in result:
+        result["Metrics"] = []
+    else:
+        result["Dimensions"] = []
+    return result
+
+
+def test_described_alarms_compare_equal():
+    for alarm in rds_alarms("p", [WRITER, REPLICA], RDS_SETTINGS, COMMON) + redis_alarms(
+            "p", {"c-001": "primary", "c-002": "replica"}, REDIS_SETTINGS, COMMON):
+        assert alarm_changes(alarm, described(alarm)) == []
+
+
+def test_changes_are_detected():
+    alarm = rds_alarms("p", [WRITER], RDS_SETTINGS, COMMON)[0]
+    current = described(alarm)
+    current["Threshold"] = 75.0
+    current["OKActions"] = ["arn:aws:sns:us-east-1:123456789012:other"]
+    assert alarm_changes(alarm, current) == ["OKActions", "Threshold"]
+    hit_rate = redis_alarms("p", {"c-001": "primary"}, dict(REDIS_SETTINGS, enabled_alarms=["hit-rate"]), COMMON)[0]
+    current = described(hit_rate)
+    current["Metrics"][2]["Expression"] = "hits / (hits + misses)"
+    assert alarm_changes(hit_rate, current) == ["Metrics"]
+
+
+def test_validate_alarm_names_every_problem():
+    assert validate_alarm(rds_alarms("p", [WRITER], RDS_SETTINGS, COMMON)[0], 0) == []
+    problems = validate_alarm({"AlarmName": "x", "MetricName": "CPUUtilization", "Metrics": [{}], "Bogus": 1}, 3)
+    assert "alarms[x].ComparisonOperator: required" in problems
+    assert "alarms[x].Threshold: required" in problems
+    assert any("either MetricName" in problem for problem in problems)
+    assert any("unknown keys Bogus" in problem for problem in problems)
+    assert validate_alarm({}, 3)[0] == "alarms[3].AlarmName: required, 1-255 characters"
+
+
+def test_subscription_problems():
+    good = [{"protocol": "email", "endpoint": "oncall@example.com"},
+            {"protocol": "https", "endpoint": "https://hooks.example.com/x"},
+            {"protocol": "sqs", "endpoint": "arn:aws:sqs:us-east-1:123456789012:alerts"},
+            {"protocol": "lambda", "endpoint": "arn:aws:lambda:us-east-1:123456789012:function:page"}]
+    assert subscription_problems(good) == []
+    problems = subscription_problems([{"protocol": "sms", "endpoint": "+1"}, {"protocol": "https", "endpoint": "http://x"},
+                                      {"protocol": "email"}])
+    assert [problem.split(".")[0] for problem in problems] == ["[0]", "[1]", "[2]"]
+    assert "https:// URL" in problems[1]
+
+
+def test_dashboard_body():
+    body = dashboard_body("us-east-1", ["db", "db-replica-1"], ["db-replica-1"], ["c-001", "c-002"])
+    titles = [widget["properties"]["title"] for widget in body["widgets"]]
+    assert "RDS replica lag (s)" in titles and "Redis cache hit rate (%)" in titles
+    lag = body["widgets"][titles.index("RDS replica lag (s)")]
+    assert lag["properties"]["metrics"] == [["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", "db-replica-1"]]
+    positions = [(widget["x"], widget["y"]) for widget in body["widgets"]]
+    assert len(set(positions)) == len(positions)
+    no_replicas = dashboard_body("us-east-1", ["db"], [], [])
+    assert "RDS replica lag (s)" not in [widget["properties"]["title"] for widget in no_replicas["widgets"]]
+
+
+def test_role_argument_spec_lists_the_same_alarm_keys():
+    options = yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+    assert tuple(options["alarms_rds_alarms"]["choices"]) == RDS_KEYS
+    assert tuple(options["alarms_redis_alarms"]["choices"]) == REDIS_KEYS
+    defaults = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
+    assert tuple(defaults["alarms_rds_alarms"]) == RDS_KEYS and tuple(defaults["alarms_redis_alarms"]) == REDIS_KEYS
