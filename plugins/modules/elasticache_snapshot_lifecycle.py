@@ -288,7 +288,11 @@ class ElastiCacheSnapshots:
     def list_manual(self, source, region):
         snapshots, request = [], {"ReplicationGroupId": source, "SnapshotSource": "user", "MaxRecords": PAGE_SIZE}
         while True:
-            answer = self.client.describe_snapshots(aws_retry=True, **request)
+            try:
+                answer = self.client.describe_snapshots(aws_retry=True, **request)
+            except is_boto3_error_code("ReplicationGroupNotFoundFault"):
+                # Not created yet (a check-mode run before the group exists): nothing to prune.
+                return []
             self.listing_calls += 1
             snapshots += answer["Snapshots"]
             if not answer.get("Marker"):

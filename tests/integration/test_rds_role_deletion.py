@@ -19,6 +19,11 @@ SCRATCH_VARS = {
     "rds_parameters": {},
     # The cache group of the demo target is not what this test is about.
     "elasticache_enabled": False,
+    # A throwaway single-AZ instance breaks two rules of the local policy, knowingly.
+    "dbfleet_guardrail_waivers": [
+        {"rule": "rds_multi_az", "reason": "scratch instance of the deletion test"},
+        {"rule": "rds_encryption_in_transit", "reason": "scratch instance of the deletion test"},
+    ],
 }
 
 
