@@ -29,15 +29,9 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups impor
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import plan_changes
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import validate_group_name
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import validate_parameters
+from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_with_problems
 
 PENDING_REBOOT = "pending-reboot"
-
-
-def fail_with_problems(module, problems):
-    module.fail_json(
-        msg="%d problem(s) with the arguments, nothing was changed: %s" % (len(problems), "; ".join(problems)),
-        problems=problems,
-    )
 
 
 def plan_tags(module, client, arn):

@@ -14,7 +14,7 @@ mutating call.
 import datetime
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_group_module import fail_with_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_with_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_retention import plan
 from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_retention import render_name
 from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_retention import validate_identifier

@@ -149,7 +149,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import alarm_changes
 from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import comparable
 from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import validate_alarm
-from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_group_module import fail_with_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_with_problems
 
 BATCH = 100
 

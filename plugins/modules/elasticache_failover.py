@@ -113,13 +113,9 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_failover i
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import endpoint_of
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import (
     validate_replication_group_id)
+from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_with_problems
 
 POLL_SECONDS = 5
-
-
-def fail_with_problems(module, problems):
-    module.fail_json(msg="%d problem(s), no failover was made: %s" % (len(problems), "; ".join(problems)),
-                     problems=problems)
 
 
 def describe_group(client, group_id):
@@ -159,7 +155,7 @@ def main():
     if params["wait_timeout"] < 1:
         problems.append("wait_timeout: must be at least 1 second")
     if problems:
-        fail_with_problems(module, problems)
+        fail_with_problems(module, problems, outcome=", no failover was made")
     group_id = params["replication_group_id"].lower()
     node_group_id = params["node_group_id"]
 
@@ -167,10 +163,11 @@ def main():
     try:
         group = describe_group(client, group_id)
         if group is None:
-            fail_with_problems(module, ["replication_group_id: replication group %s does not exist" % group_id])
+            fail_with_problems(module, ["replication_group_id: replication group %s does not exist" % group_id],
+                               outcome=", no failover was made")
         problems = failover_problems(group, node_group_id)
         if problems:
-            fail_with_problems(module, problems)
+            fail_with_problems(module, problems, outcome=", no failover was made")
         primary_before = primary_member(group, node_group_id)
         if module.check_mode:
             module.exit_json(changed=True, **result(group, node_group_id, primary_before, None))

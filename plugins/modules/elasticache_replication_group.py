@@ -504,6 +504,7 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replicatio
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import settings_diff
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import validate_arguments
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import validate_desired
+from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_with_problems
 
 WAITER_DELAY_SECONDS = 5
 # Statuses that end by themselves; a call made meanwhile is refused.
@@ -515,13 +516,6 @@ DELETE = "DeleteReplicationGroup"
 # change; a write refused meanwhile as InvalidReplicationGroupState is retried.
 busy_retry = AWSRetry.jittered_backoff(retries=6, delay=5, max_delay=30,
                                        catch_extra_error_codes=["InvalidReplicationGroupState"])
-
-
-def fail_with_problems(module, problems):
-    module.fail_json(
-        msg="%d problem(s) with the arguments, nothing was changed: %s" % (len(problems), "; ".join(problems)),
-        problems=problems,
-    )
 
 
 def describe_group(client, group_id):

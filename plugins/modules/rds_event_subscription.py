@@ -131,7 +131,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
-from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_group_module import fail_with_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_with_problems
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,254}$")
 TOPIC = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$")

@@ -109,7 +109,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import FormulaError
 from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import class_memory_bytes
 from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import resolve_max_connections
-from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_group_module import fail_with_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_with_problems
 
 
 def max_connections_of(client, group):

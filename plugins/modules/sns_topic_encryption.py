@@ -59,7 +59,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_group_module import fail_with_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_with_problems
 
 TOPIC = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]{1,256}$")
 
