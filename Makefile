@@ -65,12 +65,13 @@ demo: up
 	$(BIN)/ansible-playbook playbooks/provision.yml -i inventories/local
 
 # --- tests --------------------------------------------------------------------
-# pytest runs last and once, so its closing line sums up every test.
+# pytest runs last and once, so its closing line sums up every test. tests/policy
+# checks docs/iam/ against the calls the integration tests made: it comes after them.
 test: venv-test system-deps-test collection
 	$(MAKE) lint
 	$(MAKE) sanity
 	$(MAKE) molecule
-	$(BIN)/pytest -q tests/unit tests/packaging tests/local_aws tests/integration
+	$(BIN)/pytest -q tests/unit tests/packaging tests/local_aws tests/integration tests/policy
 
 lint: venv-test collection
 	$(BIN)/yamllint -s .
@@ -86,7 +87,7 @@ local-aws-tests: venv-test system-deps collection
 	$(BIN)/pytest -q tests/local_aws
 
 integration: venv-test system-deps collection
-	$(BIN)/pytest -q tests/integration
+	$(BIN)/pytest -q tests/integration tests/policy
 
 # Molecule keeps scenario state (e.g. "prepared") in its ephemeral directory,
 # under ~/.ansible by default and shared by every clone; a project-local one,

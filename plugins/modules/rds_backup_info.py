@@ -162,6 +162,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.dbfleet.aws.plugins.module_utils.backup_status import backup_status
 from ansible_collections.dbfleet.aws.plugins.module_utils.backup_status import breach_message
 from ansible_collections.dbfleet.aws.plugins.module_utils.backup_status import validate_options
+from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_with_problems
 
 
 @AWSRetry.jittered_backoff()
@@ -199,8 +200,7 @@ def main():
     target = module.params["rpo_target_seconds"]
     problems = validate_options(identifiers, target)
     if problems:
-        module.fail_json(msg="%d problem(s) with the arguments, no AWS call was made: %s" % (
-            len(problems), "; ".join(problems)), problems=problems)
+        fail_with_problems(module, problems, outcome=" with the arguments, no AWS call was made")
 
     client = module.client("rds", retry_decorator=AWSRetry.jittered_backoff())
     statuses, missing = [], []
