@@ -40,50 +40,6 @@ options:
         C({timestamp}) (UTC, V(20260131-101500)), C({date}) and C({time}).
     type: str
     default: "{source}-{purpose}-{timestamp}"
-  purpose:
-    description: Why the snapshot is taken, for example V(pre-deploy). Fills C({purpose}) and O(purpose_tag).
-    type: str
-    default: manual
-  purpose_tag:
-    description: Tag key that records O(purpose) on the new snapshot. An empty string adds no such tag.
-    type: str
-    default: Purpose
-  tags:
-    description: Further tags of the new snapshot.
-    type: dict
-    default: {}
-  retention:
-    description:
-      - Retention policy for the group's manual snapshots. Without it nothing is deleted.
-      - See M(dbfleet.aws.rds_snapshot_lifecycle) for how the rules combine.
-    type: dict
-    suboptions:
-      keep_last:
-        description: Keep the N newest snapshots.
-        type: int
-      daily:
-        description: Keep the newest snapshot of each of the N most recent UTC days that have one.
-        type: int
-      weekly:
-        description: Keep the newest snapshot of each of the N most recent ISO weeks that have one.
-        type: int
-      monthly:
-        description: Keep the newest snapshot of each of the N most recent months that have one.
-        type: int
-      yearly:
-        description: Keep the newest snapshot of each of the N most recent years that have one.
-        type: int
-      max_age_days:
-        description: Delete snapshots older than this many days, even when a rule above selects them.
-        type: int
-  protect_tag_key:
-    description: Snapshots with this tag set to O(protect_tag_value) (compared without case) are never deleted.
-    type: str
-    default: retain
-  protect_tag_value:
-    description: See O(protect_tag_key).
-    type: str
-    default: "true"
   copies:
     description:
       - Not supported by ElastiCache; any entry is refused (see above).
@@ -132,20 +88,11 @@ options:
     description: Wait until the new snapshot is available.
     type: bool
     default: true
-  wait_timeout:
-    description: Seconds to wait for the new snapshot.
-    type: int
-    default: 1800
-  concurrency:
-    description:
-      - Deletions made at the same time (1 to 20). Throttled calls are retried with jittered backoff.
-    type: int
-    default: 4
 notes:
-  - Check mode makes no mutating call; it lists the snapshots that would be deleted and why each
-    kept snapshot is kept.
   - Diff mode shows the group's manual snapshot names before and after.
+  - O(retention) follows the rules of M(dbfleet.aws.rds_snapshot_lifecycle).
 extends_documentation_fragment:
+  - dbfleet.aws.snapshot_lifecycle
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
