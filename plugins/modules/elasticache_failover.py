@@ -116,6 +116,8 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replicatio
 from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_with_problems
 
 POLL_SECONDS = 5
+# What every refusal of this module says happened.
+NO_FAILOVER = ", no failover was made"
 
 
 def describe_group(client, group_id):
@@ -155,7 +157,7 @@ def main():
     if params["wait_timeout"] < 1:
         problems.append("wait_timeout: must be at least 1 second")
     if problems:
-        fail_with_problems(module, problems, outcome=", no failover was made")
+        fail_with_problems(module, problems, outcome=NO_FAILOVER)
     group_id = params["replication_group_id"].lower()
     node_group_id = params["node_group_id"]
 
@@ -164,10 +166,10 @@ def main():
         group = describe_group(client, group_id)
         if group is None:
             fail_with_problems(module, ["replication_group_id: replication group %s does not exist" % group_id],
-                               outcome=", no failover was made")
+                               outcome=NO_FAILOVER)
         problems = failover_problems(group, node_group_id)
         if problems:
-            fail_with_problems(module, problems, outcome=", no failover was made")
+            fail_with_problems(module, problems, outcome=NO_FAILOVER)
         primary_before = primary_member(group, node_group_id)
         if module.check_mode:
             module.exit_json(changed=True, **result(group, node_group_id, primary_before, None))
