@@ -16,12 +16,13 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 COLLECTION_LINK := .build/collections/ansible_collections/dbfleet/aws
 
-.PHONY: help demo test up down status venv venv-test system-deps system-deps-test collection \
+.PHONY: help demo test test-fast up down status venv venv-test system-deps system-deps-test collection \
         lint sanity unit local-aws-tests integration molecule build docs clean
 
 help:
 	@echo "make demo   set everything up and provision the local environment"
 	@echo "make test   set everything up and run every test"
+	@echo "make test-fast   unit and packaging tests, sanity on changed files"
 	@echo "make up | down | status   the local AWS endpoint"
 
 # --- setup -----------------------------------------------------------------
@@ -65,13 +66,29 @@ demo: up
 	$(BIN)/ansible-playbook playbooks/provision.yml -i inventories/local
 
 # --- tests --------------------------------------------------------------------
-# pytest runs last and once, so its closing line sums up every test. tests/policy
-# checks docs/iam/ against the calls the integration tests made: it comes after them.
-test: venv-test system-deps-test collection
-	$(MAKE) lint
-	$(MAKE) sanity
-	$(MAKE) molecule
-	$(BIN)/pytest -q tests/unit tests/packaging tests/local_aws tests/integration tests/policy
+# Each stage is timed; a table of the times closes the output (and so CI's log).
+# sanity and molecule keep a core busy each, so they run together ("sanity&").
+# pytest runs the tests on PYTEST_WORKERS xdist workers, each with its own local
+# endpoint, then tests/policy on its own: it checks docs/iam/ against the calls every
+# worker's playbook runs made (.build/iam/runs/, emptied first).
+PYTEST_WORKERS ?= 4
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS)
+PYTEST_TESTS := rm -rf .build/iam/runs && $(BIN)/pytest -q $(PYTEST_PARALLEL)
+
+test:
+	@$(PYTHON) tools/testing/stages.py \
+		"setup=$(MAKE) --no-print-directory venv-test system-deps-test collection" \
+		"lint=$(MAKE) --no-print-directory lint" \
+		"sanity&=$(MAKE) --no-print-directory sanity" \
+		"molecule=$(MAKE) --no-print-directory molecule" \
+		"pytest=$(PYTEST_TESTS) tests/unit tests/packaging tests/local_aws tests/integration && $(BIN)/pytest -q tests/policy"
+
+# The fast tier, for a developer between edits: unit and packaging tests, and
+# ansible-test sanity on the files changed since the last commit (or in it).
+test-fast: venv-test collection
+	@$(PYTHON) tools/testing/stages.py \
+		"unit=$(BIN)/pytest -q tests/unit tests/packaging" \
+		"sanity-changed=tools/setup/sanity.sh --changed-only"
 
 lint: venv-test collection
 	$(BIN)/yamllint -s .
@@ -87,7 +104,8 @@ local-aws-tests: venv-test system-deps collection
 	$(BIN)/pytest -q tests/local_aws
 
 integration: venv-test system-deps collection
-	$(BIN)/pytest -q tests/integration tests/policy
+	$(PYTEST_TESTS) tests/integration
+	$(BIN)/pytest -q tests/policy
 
 # Molecule keeps scenario state (e.g. "prepared") in its ephemeral directory,
 # under ~/.ansible by default and shared by every clone; a project-local one,

@@ -13,12 +13,20 @@ Helpers (import with ``from conftest import run_playbook, pg_connect``):
     run_playbook -- run ansible-playbook from the repository root, parse PLAY RECAP; every
                     run is kept in PLAYBOOK_RUNS with the calls it made (tests/policy).
     pg_connect   -- psycopg2 connection to a data-plane PostgreSQL.
+    read_secret, describe_db_instance -- a secret's JSON; one DB instance described.
     port_answers -- whether something listens on a loopback port.
 
+Shared environments (integration tests; see the section at the end):
+    local_env, local_env_rerun, local_env_drift -- inventories/local provisioned once per
+                    session, run again once, and drifted once; `local_env.run(only=[...])`
+                    runs provision.yml with some roles only.
+
 The endpoint is chosen by LOCAL_AWS_PORT (default 5000) and LOCAL_AWS_STATE_DIR
-(default <repo>/.local), the same variables `python -m tools.local_aws` reads.
+(default <repo>/.local), the same variables `python -m tools.local_aws` reads. Under
+`pytest -n N` every xdist worker starts an endpoint of its own (pytest_configure below).
 """
 
+import functools
 import json
 import os
 import re
@@ -28,7 +36,6 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
 import boto3
@@ -41,11 +48,57 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from tools.local_aws import dataplane  # noqa: E402
+from tools.local_aws.dataplane import postgres as postgres_plane  # noqa: E402
 from tools.local_aws.recorder import Recorder  # noqa: E402
 
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counters>(?:\w+=\d+\s*)+)$")
+
+
+# Under `pytest -n N` (pytest-xdist) each worker ("gw0", "gw1", ...) gets an endpoint of
+# its own, on its own port and state dir, so that its call log holds its own calls only.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def pytest_configure(config):  # pylint: disable=unused-argument
+    if XDIST_WORKER:
+        os.environ["LOCAL_AWS_PORT"] = str(free_port())
+        os.environ["LOCAL_AWS_STATE_DIR"] = str(REPO_ROOT / ".build" / "endpoints" / XDIST_WORKER)
+
+
+XDIST_GROUP_LINE = re.compile(r'^XDIST_GROUP = "(?P<group>[\w-]+)"$', re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=None)
+def xdist_group(module_path):
+    """A test module's work unit under xdist: its XDIST_GROUP (modules sharing a session
+    environment), else the module itself."""
+    found = XDIST_GROUP_LINE.search((REPO_ROOT / module_path).read_text(encoding="utf-8"))
+    return found["group"] if found else module_path
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Hand out whole modules, or whole XDIST_GROUPs, to the workers: a module's fixtures
+    are set up once, and the modules of one group run in order on one worker."""
+    from xdist.scheduler import LoadScopeScheduling  # pylint: disable=import-outside-toplevel
+
+    class ModuleGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return xdist_group(nodeid.split("::", 1)[0])
+
+    return ModuleGroupScheduling(config, log)
+
+
+def pytest_collection_modifyitems(items):
+    """The longest work first: the shared environment, then the other integration tests
+    (the order within a module stays as written)."""
+    def weight(item):
+        if getattr(item.module, "XDIST_GROUP", None):
+            return 0
+        return 1 if "integration" in item.path.parts else 2
+
+    items.sort(key=weight)
 
 
 def endpoint_port():
@@ -112,21 +165,23 @@ class LocalAws:
 
 @pytest.fixture(scope="session")
 def local_aws():
+    """The endpoint of LOCAL_AWS_PORT; started if nothing healthy answers there. A worker's
+    own endpoint is stopped at the end; the shared one (`make up`) is left running."""
     port = endpoint_port()
+    endpoint_env = {**os.environ, "LOCAL_AWS_PORT": str(port), "LOCAL_AWS_STATE_DIR": str(endpoint_state_dir())}
     health = LocalAws(port, endpoint_state_dir()).health()
     if health is None:
-        subprocess.run(
-            [sys.executable, "-m", "tools.local_aws", "up"],
-            cwd=REPO_ROOT, check=True,
-            env={**os.environ, "LOCAL_AWS_PORT": str(port),
-                 "LOCAL_AWS_STATE_DIR": str(endpoint_state_dir())},
-        )
+        subprocess.run([sys.executable, "-m", "tools.local_aws", "up"], cwd=REPO_ROOT, check=True,
+                       env=endpoint_env)
         health = LocalAws(port, endpoint_state_dir()).health()
     # The running endpoint's own state dir is the one its call log is in.
     endpoint = LocalAws(port, health["state_dir"])
     yield endpoint
     endpoint.clear_faults()
     endpoint.set_delay(0)
+    if XDIST_WORKER:
+        subprocess.run([sys.executable, "-m", "tools.local_aws", "down"], cwd=REPO_ROOT, check=False,
+                       env=endpoint_env, capture_output=True)
 
 
 def free_port():
@@ -142,13 +197,13 @@ def port_answers(port):
 
 
 @pytest.fixture
-def own_endpoint(local_aws):
+def own_endpoint(tmp_path):
     """A second endpoint for commands that would disturb the shared one; always stopped.
 
-    Its state lives inside the shared state dir, which the PostgreSQL system user can
-    reach (pytest's tmp_path is private to root).
+    Its state dir is in pytest's tmp_path, which only root may enter (mode 0700), as a
+    checkout in root's home would be: the data plane must cope with that.
     """
-    state_dir = local_aws.state_dir / f"own-endpoint-{uuid.uuid4().hex[:8]}"
+    state_dir = tmp_path / "own-endpoint"
     endpoint = LocalAws(free_port(), state_dir)
     env = {**os.environ, "LOCAL_AWS_PORT": str(endpoint.port),
            "LOCAL_AWS_STATE_DIR": str(endpoint.state_dir)}
@@ -162,6 +217,7 @@ def own_endpoint(local_aws):
     yield endpoint
     cli("down")
     dataplane.delete_all(state_dir)
+    shutil.rmtree(postgres_plane.pg_root(state_dir), ignore_errors=True)
     shutil.rmtree(state_dir, ignore_errors=True)
 
 
@@ -232,21 +288,24 @@ def module_runner(local_aws, ansible_env, tmp_path):
     return runner
 
 
-class PlaybookRun:
-    """One run_playbook call and the span of the call log it wrote (for tests/policy)."""
-
-    def __init__(self, playbook, recorder, since, until):
-        self.playbook = playbook
-        self.recorder = recorder
-        self.since = since
-        self.until = until
-
-    def calls(self):
-        return self.recorder.calls(self.since, self.until)
+# Every run_playbook call, one JSON line each ({"playbook", "calls": [{"service", "action"}]}),
+# in a file per pytest process (xdist worker), read by tests/policy in a later pytest run.
+# `make test` empties the directory first.
+PLAYBOOK_RUNS_DIR = REPO_ROOT / ".build" / "iam" / "runs"
 
 
-# Every run_playbook call of this pytest session, in order.
-PLAYBOOK_RUNS = []
+def record_playbook_run(playbook, calls):
+    PLAYBOOK_RUNS_DIR.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({"playbook": playbook,
+                       "calls": [{"service": c["service"], "action": c["action"]} for c in calls]})
+    with open(PLAYBOOK_RUNS_DIR / f"{XDIST_WORKER or 'main'}.jsonl", "a", encoding="utf-8") as runs:
+        runs.write(line + "\n")
+
+
+def recorded_playbook_runs():
+    """Every run recorded by record_playbook_run, in every process's file."""
+    return [json.loads(line) for path in sorted(PLAYBOOK_RUNS_DIR.glob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False,
@@ -269,7 +328,7 @@ def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False,
     result = subprocess.run(
         command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False,
     )
-    PLAYBOOK_RUNS.append(PlaybookRun(Path(playbook).as_posix(), recorder, since, recorder.mark()))
+    record_playbook_run(Path(playbook).as_posix(), recorder.calls(since, recorder.mark()))
     result.recap = parse_recap(result.stdout)
     if expect_rc is not None and result.returncode != expect_rc:
         pytest.fail(
@@ -279,9 +338,117 @@ def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False,
     return result
 
 
+def read_secret(local_aws, name, region="us-east-1"):
+    """A Secrets Manager secret of the endpoint, its JSON parsed."""
+    client = local_aws.client("secretsmanager", region)
+    return json.loads(client.get_secret_value(SecretId=name)["SecretString"])
+
+
+def describe_db_instance(rds, identifier):
+    return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+
+
 def pg_connect(host, port, user, password, dbname):
     """Open a psycopg2 connection (autocommit) to a data-plane PostgreSQL."""
     connection = psycopg2.connect(host=host, port=port, user=user, password=password,
                                   dbname=dbname, connect_timeout=10)
     connection.autocommit = True
     return connection
+
+
+# --- provisioned environments the integration tests share -------------------------------
+#
+#   local_env        -- inventories/local (the demo's environment) provisioned once per
+#                       session, at -vvv so that its whole output can be searched for
+#                       secrets. Tests that only read it use it as it is.
+#   local_env_rerun  -- the same run again, once per session: idempotence of every role.
+#   local_env_drift  -- drift made behind the inventory's back on the RDS writer and the
+#                       replication group, one `--check --diff` run of the rds and
+#                       elasticache roles that must show it and change nothing, then one run
+#                       that corrects it. Each service's tests assert their part.
+#
+# A fixture whose provision.yml run fails fails every test that uses it with that error:
+# pytest keeps a session fixture's exception and raises it again for each of them.
+# Tests that change the environment beyond putting it back, or destroy things, use
+# identifiers of their own (their own `dbfleet_project`) instead.
+
+PROVISION = "playbooks/provision.yml"
+LOCAL_INVENTORY = "inventories/local"
+LOCAL_HOST = "local-us-east-1"
+LOCAL_REGION = "us-east-1"
+# The roles of provision.yml, each switched off by its `<role>_enabled: false`.
+ROLES = ("rds", "elasticache", "db_users", "alarms", "dr")
+
+
+class Environment:
+    """An inventory provisioned on the local endpoint, and further runs of provision.yml on it."""
+
+    def __init__(self, local_aws, inventory, first_run):
+        self.local_aws = local_aws
+        self.inventory = inventory
+        self.first_run = first_run
+
+    def run(self, only=None, check=False, diff=False, expect_rc=0, env=None, **extra_vars):
+        """provision.yml again; `only`: the roles to run (the others get `<role>_enabled:
+        false`), for tests about one role. The result carries `.calls`, those it made."""
+        if only is not None:
+            extra_vars = {**{f"{role}_enabled": role in only for role in ROLES}, **extra_vars}
+        since = self.local_aws.recorder.mark()
+        result = run_playbook(PROVISION, self.inventory, extra_vars=extra_vars or None, check=check,
+                              diff=diff, env=env or ansible_environment(self.local_aws),
+                              expect_rc=expect_rc)
+        result.calls = self.local_aws.recorder.calls(since)
+        result.mutating = self.local_aws.recorder.mutating(since)
+        return result
+
+
+@pytest.fixture(scope="session")
+def local_env(local_aws):
+    verbose = {**ansible_environment(local_aws), "ANSIBLE_VERBOSITY": "3"}
+    return Environment(local_aws, LOCAL_INVENTORY, run_playbook(PROVISION, LOCAL_INVENTORY, env=verbose))
+
+
+def _secret_string(local_aws, name):
+    return local_aws.client("secretsmanager", LOCAL_REGION).get_secret_value(SecretId=name)["SecretString"]
+
+
+LOCAL_SECRETS = ("dbfleet/local/rds/master", "dbfleet/local/rds/credentials",
+                 "dbfleet/local/redis/auth-token", "dbfleet/local/redis/connection")
+
+
+@pytest.fixture(scope="session")
+def local_env_rerun(local_env, local_aws):
+    """The second, identical run; `.secrets_before` holds the secrets as they were before it."""
+    secrets_before = {name: _secret_string(local_aws, name) for name in LOCAL_SECRETS}
+    result = local_env.run()
+    result.secrets_before = secrets_before
+    return result
+
+
+@pytest.fixture(scope="session")
+def local_env_drift(local_env, local_aws):
+    """Backup retention 30 -> 7 on the writer and snapshot retention 30 -> 7 on the
+    replication group, made behind the inventory's back; then a check run and a real run of
+    the rds and elasticache roles. Returns both runs and the drifted values after each."""
+    rds = local_aws.client("rds", LOCAL_REGION)
+    elasticache = local_aws.client("elasticache", LOCAL_REGION)
+
+    def state():
+        writer = rds.describe_db_instances(DBInstanceIdentifier="dbfleet-local")["DBInstances"][0]
+        group = elasticache.describe_replication_groups(
+            ReplicationGroupId="dbfleet-local")["ReplicationGroups"][0]
+        return {"BackupRetentionPeriod": writer["BackupRetentionPeriod"],
+                "SnapshotRetentionLimit": group["SnapshotRetentionLimit"]}
+
+    rds.modify_db_instance(DBInstanceIdentifier="dbfleet-local", BackupRetentionPeriod=7,
+                           ApplyImmediately=True)
+    elasticache.modify_replication_group(ReplicationGroupId="dbfleet-local", SnapshotRetentionLimit=7,
+                                         ApplyImmediately=True)
+    drift = {"drifted": state()}
+    # The two roles that own the drifted settings; the check mode of the others has tests
+    # of its own (db_users, alarms, dr).
+    drift["check"] = local_env.run(only=["rds", "elasticache"], check=True, diff=True)
+    drift["after_check"] = state()
+    drift["apply"] = local_env.run(only=["rds", "elasticache"])
+    drift["after_apply"] = state()
+    return drift

@@ -199,9 +199,21 @@ def test_check_mode_makes_no_mutating_call(runs, local_aws, cloudwatch):
 
 
 def test_changing_the_replica_counts_adds_and_removes_alarms(runs, local_aws, cloudwatch, rds, elasticache):
+    """Replica counts change and the CPU threshold goes to 70: alarms are added, removed and
+    updated in place (their tags re-applied); then everything goes back."""
+    since = local_aws.recorder.mark()
     result = run_playbook(PLAYBOOK, INVENTORY, env=ansible_environment(local_aws),
-                          extra_vars={**NO_USERS, "rds_read_replica_count": 2, "elasticache_num_cache_clusters": 2})
+                          extra_vars={**NO_USERS, "rds_read_replica_count": 2, "elasticache_num_cache_clusters": 2,
+                                      "alarms_rds_cpu_percent": 70})
     assert result.recap[HOST]["failed"] == 0
+    writer_cpu = f"{PREFIX}-rds-{WRITER}-cpu"
+    assert alarms(cloudwatch)[writer_cpu]["Threshold"] == 70
+    tagged = [c["ids"].get("ResourceARN", "").rsplit(":", 1)[-1] for c in local_aws.recorder.mutating(since)
+              if (c["service"], c["action"]) == ("monitoring", "TagResource")]
+    assert writer_cpu in tagged
+    tags = {t["Key"]: t["Value"] for t in cloudwatch.list_tags_for_resource(
+        ResourceARN=alarms(cloudwatch)[writer_cpu]["AlarmArn"])["Tags"]}
+    assert tags["dbfleet:alarms"] == PREFIX and tags["Environment"] == "prod"
     assert replicas(rds) == [f"{WRITER}-replica-1", f"{WRITER}-replica-2"]
     clusters = members(elasticache)
     assert len(clusters) == 2
@@ -222,3 +234,4 @@ def test_changing_the_replica_counts_adds_and_removes_alarms(runs, local_aws, cl
     found = alarms(cloudwatch)
     assert set(found) == expected_names(replicas(rds), members(elasticache))
     assert not [name for name in found if f"-{replica}-" in name]
+    assert found[writer_cpu]["Threshold"] == PROD_VARS["alarms_rds_cpu_percent"] == 80

@@ -5,7 +5,6 @@ One provisioning (provision.yml, a project of its own and small sizes) is shared
 tests, which run in file order: the last ones remove a user.
 """
 
-import json
 from contextlib import closing
 from urllib.parse import quote
 
@@ -13,7 +12,7 @@ import psycopg2
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, ansible_environment, pg_connect, run_playbook
+from conftest import REPO_ROOT, ansible_environment, pg_connect, read_secret as secret, run_playbook
 
 INVENTORY = "inventories/local"
 HOST = "local-us-east-1"
@@ -27,11 +26,6 @@ EXTRA_VARS = {
     "dr_enabled": False,
 }
 USERS_PLAYBOOK = "tests/integration/playbooks/db_users.yml"
-
-
-def secret(local_aws, name):
-    client = local_aws.client("secretsmanager", REGION)
-    return json.loads(client.get_secret_value(SecretId=name)["SecretString"])
 
 
 def user_secret(local_aws, name):

@@ -2,6 +2,7 @@
 production-like inventory stops the run before any AWS call, naming every rule and
 variable; a waiver with a reason lets the run through."""
 
+import re
 import shutil
 
 import pytest
@@ -75,6 +76,15 @@ def test_waivers_with_reasons_pass_the_preflight(prod_like, local_aws):
 
 @pytest.mark.parametrize("inventory", ["local", "dev", "staging", "prod"])
 def test_every_inventory_passes_its_own_policy(inventory, local_aws):
+    """Every rule of the inventory's policy is evaluated on its primary target and passes,
+    none waived; a DR-only target with every role off skips them all."""
+    policy = yaml.safe_load((REPO_ROOT / f"inventories/{inventory}/group_vars/{inventory}/guardrails.yml")
+                            .read_text())["dbfleet_guardrails"]
     result = run_playbook(PLAYBOOK, f"inventories/{inventory}", env=guardrails_only(local_aws))
-    assert f"guardrails of {inventory}: " in result.stdout
-    assert " 0 waived" in result.stdout and "violation" not in result.stdout
+    counts = re.findall(rf"guardrails of {inventory}: (\d+) rule\(s\) pass, (\d+) waived, (\d+) skipped",
+                        result.stdout)
+    assert counts, result.stdout[-2000:]
+    counts = {tuple(map(int, found)) for found in counts}
+    assert (len(policy), 0, 0) in counts
+    assert counts <= {(len(policy), 0, 0), (0, 0, len(policy))}
+    assert "violation" not in result.stdout

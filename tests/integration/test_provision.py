@@ -1,8 +1,9 @@
 """playbooks/provision.yml on the local inventory, read back through the AWS APIs
 and the real PostgreSQL behind the instance.
 
-The tests share one provisioned environment and run in file order: the last ones
-change it (drift, parameter changes) and put it back.
+The tests read the session's shared environment (local_env, its second run and its drift
+run: tests/conftest.py); the last one changes parameters with the rds role alone and puts
+them back.
 """
 
 import json
@@ -12,12 +13,13 @@ from urllib.parse import quote
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, ansible_environment, pg_connect, run_playbook
+from conftest import (LOCAL_HOST as HOST, LOCAL_INVENTORY as INVENTORY, LOCAL_REGION as REGION,
+                      PROVISION as PLAYBOOK, REPO_ROOT, ansible_environment, describe_db_instance as describe,
+                      pg_connect, read_secret as secret, run_playbook)
 
-PLAYBOOK = "playbooks/provision.yml"
-INVENTORY = "inventories/local"
-HOST = "local-us-east-1"
-REGION = "us-east-1"
+# The session's local environment: these modules run on one xdist worker, in this order.
+XDIST_GROUP = "local_env"
+
 RDS_VARS = yaml.safe_load((REPO_ROOT / INVENTORY / "group_vars/local/rds.yml").read_text())
 WRITER = "dbfleet-local"
 REPLICA = "dbfleet-local-replica-1"
@@ -27,24 +29,14 @@ CONNECTION_SECRET = "dbfleet/local/rds/credentials"
 
 
 @pytest.fixture(scope="module")
-def provisioned(local_aws):
-    """The first run, at -vvv so that its whole output can be searched for secrets."""
-    env = {**ansible_environment(local_aws), "ANSIBLE_VERBOSITY": "3"}
-    return run_playbook(PLAYBOOK, INVENTORY, env=env)
+def provisioned(local_env):
+    """The session's first run of the local inventory, at -vvv."""
+    return local_env.first_run
 
 
 @pytest.fixture(scope="module")
 def rds(local_aws):
     return local_aws.client("rds", REGION)
-
-
-def describe(rds, identifier):
-    return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
-
-
-def secret(local_aws, name):
-    client = local_aws.client("secretsmanager", REGION)
-    return json.loads(client.get_secret_value(SecretId=name)["SecretString"])
 
 
 def parameter_values(rds):
@@ -168,15 +160,15 @@ def test_password_never_appears_in_verbose_output(provisioned, local_aws):
     assert quote(password, safe="") not in output
 
 
-def test_second_run_changes_nothing(provisioned, local_aws):
-    password = secret(local_aws, MASTER_SECRET)["password"]
-    since = local_aws.recorder.mark()
-    result = run_playbook(PLAYBOOK, INVENTORY, env=ansible_environment(local_aws))
-    assert result.recap[HOST]["changed"] == 0
+def test_second_run_changes_nothing(local_env_rerun, local_aws):
+    """Every role of the second run: changed=0, no mutating call, the password kept."""
+    assert local_env_rerun.recap[HOST]["changed"] == 0
     assert all(counters["changed"] == 0 and counters["failed"] == 0
-               for counters in result.recap.values())
-    assert local_aws.recorder.mutating(since) == []
-    assert secret(local_aws, MASTER_SECRET)["password"] == password
+               for counters in local_env_rerun.recap.values())
+    assert local_env_rerun.mutating == []
+    assert secret(local_aws, MASTER_SECRET) == json.loads(local_env_rerun.secrets_before[MASTER_SECRET])
+    assert secret(local_aws, CONNECTION_SECRET) == json.loads(
+        local_env_rerun.secrets_before[CONNECTION_SECRET])
 
 
 def test_bad_input_fails_before_any_aws_call(provisioned, local_aws):
@@ -187,35 +179,30 @@ def test_bad_input_fails_before_any_aws_call(provisioned, local_aws):
     assert local_aws.recorder.calls(since) == []
 
 
-def test_check_diff_shows_drift_without_mutating(provisioned, rds, local_aws):
-    rds.modify_db_instance(DBInstanceIdentifier=WRITER, BackupRetentionPeriod=7, ApplyImmediately=True)
-    since = local_aws.recorder.mark()
-    result = run_playbook(PLAYBOOK, INVENTORY, check=True, diff=True, env=ansible_environment(local_aws))
-    assert re.search(r"drift:\s+backup_retention_period:\s+current: 7\s+desired: 30\s", result.stdout)
-    assert result.recap[HOST]["changed"] >= 1
-    assert local_aws.recorder.mutating(since) == []
-    assert describe(rds, WRITER)["BackupRetentionPeriod"] == 7
-
-    run_playbook(PLAYBOOK, INVENTORY, env=ansible_environment(local_aws))
-    assert describe(rds, WRITER)["BackupRetentionPeriod"] == 30
+def test_check_diff_shows_drift_without_mutating(local_env_drift):
+    check = local_env_drift["check"]
+    assert local_env_drift["drifted"]["BackupRetentionPeriod"] == 7
+    assert re.search(r"drift:\s+backup_retention_period:\s+current: 7\s+desired: 30\s", check.stdout)
+    assert check.recap[HOST]["changed"] >= 1
+    assert check.mutating == []
+    assert local_env_drift["after_check"]["BackupRetentionPeriod"] == 7
+    assert local_env_drift["after_apply"]["BackupRetentionPeriod"] == 30
 
 
-def test_static_parameter_change_and_reboot_policy(provisioned, rds, local_aws):
-    env = ansible_environment(local_aws)
+def test_static_parameter_change_and_reboot_policy(local_env, rds):
+    """The rds role alone: a static change waits with policy `never`, `now` reboots the
+    replica then the writer through a failover; the last run puts max_connections back."""
     raised = {**RDS_VARS["rds_parameters"], "max_connections": 250}
 
-    reported = run_playbook(PLAYBOOK, INVENTORY, env=env,
-                            extra_vars={"rds_parameters": raised, "rds_reboot_policy": "never"})
+    reported = local_env.run(only=["rds"], rds_parameters=raised, rds_reboot_policy="never")
     assert parameter_values(rds)["max_connections"] == "250"
     assert apply_status(rds, WRITER) == {PARAMETER_GROUP: "pending-reboot"}
     assert "wait for a reboot to apply static parameters" in reported.stdout
 
     zones_before = describe(rds, WRITER)
-    since = local_aws.recorder.mark()
-    run_playbook(PLAYBOOK, INVENTORY, env=env,
-                 extra_vars={"rds_parameters": raised, "rds_reboot_policy": "now"})
+    rebooted = local_env.run(only=["rds"], rds_parameters=raised, rds_reboot_policy="now")
     reboots = [call["ids"].get("DBInstanceIdentifier")
-               for call in local_aws.recorder.calls(since) if call["action"] == "RebootDBInstance"]
+               for call in rebooted.mutating if call["action"] == "RebootDBInstance"]
     assert reboots == [REPLICA, WRITER]
     # The Multi-AZ writer rebooted through a failover: its zones swapped.
     writer = describe(rds, WRITER)
@@ -224,6 +211,6 @@ def test_static_parameter_change_and_reboot_policy(provisioned, rds, local_aws):
     assert apply_status(rds, WRITER) == {PARAMETER_GROUP: "in-sync"}
     assert apply_status(rds, REPLICA) == {PARAMETER_GROUP: "in-sync"}
 
-    run_playbook(PLAYBOOK, INVENTORY, env=env, extra_vars={"rds_reboot_policy": "now"})
+    local_env.run(only=["rds"], rds_reboot_policy="now")
     assert parameter_values(rds)["max_connections"] == "200"
     assert apply_status(rds, WRITER) == {PARAMETER_GROUP: "in-sync"}

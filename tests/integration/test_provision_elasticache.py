@@ -1,8 +1,9 @@
 """playbooks/provision.yml on the local inventory, the elasticache role read back
 through the AWS APIs and the real redis-server processes behind the replication group.
 
-The tests share one provisioned environment and run in file order: the last one
-changes it (drift under check mode) and puts it back.
+The tests read the session's shared environment (local_env, its second run and its drift
+run: tests/conftest.py); the last ones check a new group in check mode and rotate the token
+with the elasticache role alone.
 """
 
 import json
@@ -14,11 +15,13 @@ import pytest
 import redis
 import yaml
 
-from conftest import REPO_ROOT, ansible_environment, run_playbook
+from conftest import (LOCAL_HOST as HOST, LOCAL_INVENTORY as INVENTORY, LOCAL_REGION as REGION,
+                      PROVISION as PLAYBOOK, REPO_ROOT, ansible_environment, read_secret as secret,
+                      run_playbook)
 
-PLAYBOOK = "playbooks/provision.yml"
-INVENTORY = "inventories/local"
-REGION = "us-east-1"
+# The session's local environment: these modules run on one xdist worker, in this order.
+XDIST_GROUP = "local_env"
+
 CACHE_VARS = yaml.safe_load(
     (REPO_ROOT / INVENTORY / "group_vars/local/elasticache.yml").read_text())
 GROUP = "dbfleet-local"
@@ -33,10 +36,9 @@ TOKEN_CHARACTERS = set(string.ascii_letters + string.digits + "!^-")
 
 
 @pytest.fixture(scope="module")
-def provisioned(local_aws):
-    """A run at -vvv, so that its whole output can be searched for the token."""
-    env = {**ansible_environment(local_aws), "ANSIBLE_VERBOSITY": "3"}
-    return run_playbook(PLAYBOOK, INVENTORY, env=env)
+def provisioned(local_env):
+    """The session's first run of the local inventory, at -vvv."""
+    return local_env.first_run
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +54,6 @@ def replication_group(elasticache):
 def member_clusters(elasticache):
     return [elasticache.describe_cache_clusters(CacheClusterId=cluster_id)["CacheClusters"][0]
             for cluster_id in replication_group(elasticache)["MemberClusters"]]
-
-
-def secret(local_aws, name):
-    client = local_aws.client("secretsmanager", REGION)
-    return json.loads(client.get_secret_value(SecretId=name)["SecretString"])
 
 
 def primary_endpoint(elasticache):
@@ -192,14 +189,15 @@ def test_token_never_appears_in_verbose_output(provisioned, local_aws):
     assert quote(token, safe="") not in output
 
 
-def test_second_run_changes_nothing(provisioned, local_aws):
-    token = secret(local_aws, AUTH_SECRET)["auth_token"]
-    since = local_aws.recorder.mark()
-    result = run_playbook(PLAYBOOK, INVENTORY, env=ansible_environment(local_aws))
-    assert result.recap and all(
+def test_second_run_changes_nothing(local_env_rerun, local_aws):
+    """The same second run as test_provision's, asserted for the token: kept in both secrets."""
+    assert local_env_rerun.recap and all(
         counters["changed"] == 0 and counters["failed"] == 0
-        for counters in result.recap.values())
-    assert local_aws.recorder.mutating(since) == []
+        for counters in local_env_rerun.recap.values())
+    assert [call for call in local_env_rerun.calls if call["service"] == "elasticache"
+            and call["action"].startswith("Describe")], "the elasticache role did not run"
+    assert local_env_rerun.mutating == []
+    token = json.loads(local_env_rerun.secrets_before[AUTH_SECRET])["auth_token"]
     assert secret(local_aws, AUTH_SECRET)["auth_token"] == token
     assert secret(local_aws, CONNECTION_SECRET)["auth_token"] == token
 
@@ -222,33 +220,26 @@ def test_bad_input_fails_before_any_aws_call(provisioned, local_aws, bad_vars, r
     assert local_aws.recorder.calls(since) == []
 
 
-def test_check_mode_shows_drift_without_mutating(provisioned, elasticache, local_aws):
-    elasticache.modify_replication_group(ReplicationGroupId=GROUP, SnapshotRetentionLimit=7,
-                                         ApplyImmediately=True)
-    since = local_aws.recorder.mark()
-    result = run_playbook(PLAYBOOK, INVENTORY, check=True, diff=True,
-                          env=ansible_environment(local_aws))
-    assert "snapshot_retention_limit" in result.stdout
-    assert result.recap["local-us-east-1"]["changed"] >= 1
-    assert local_aws.recorder.mutating(since) == []
-    assert replication_group(elasticache)["SnapshotRetentionLimit"] == 7
-
-    run_playbook(PLAYBOOK, INVENTORY, env=ansible_environment(local_aws))
-    assert replication_group(elasticache)["SnapshotRetentionLimit"] == 30
+def test_check_mode_shows_drift_without_mutating(local_env_drift):
+    check = local_env_drift["check"]
+    assert local_env_drift["drifted"]["SnapshotRetentionLimit"] == 7
+    assert "snapshot_retention_limit" in check.stdout
+    assert check.recap[HOST]["changed"] >= 1
+    assert check.mutating == []
+    assert local_env_drift["after_check"]["SnapshotRetentionLimit"] == 7
+    assert local_env_drift["after_apply"]["SnapshotRetentionLimit"] == 30
 
 
-def test_check_mode_on_a_new_group_creates_nothing(provisioned, elasticache, local_aws):
+def test_check_mode_on_a_new_group_creates_nothing(local_env, elasticache, local_aws):
     scratch = {
         "elasticache_replication_group_id": "dbfleet-local-scratch",
         "elasticache_auth_secret_name": "dbfleet/local/redis/scratch-auth-token",
         "elasticache_connection_secret_name": "dbfleet/local/redis/scratch-connection",
     }
-    since = local_aws.recorder.mark()
-    result = run_playbook(PLAYBOOK, INVENTORY, check=True, extra_vars=scratch,
-                          env=ansible_environment(local_aws))
+    result = local_env.run(only=["elasticache"], check=True, **scratch)
     assert "Replication group dbfleet-local-scratch" in result.stdout
-    assert result.recap["local-us-east-1"]["changed"] >= 1
-    assert local_aws.recorder.mutating(since) == []
+    assert result.recap[HOST]["changed"] >= 1
+    assert result.mutating == []
     with pytest.raises(elasticache.exceptions.ReplicationGroupNotFoundFault):
         elasticache.describe_replication_groups(ReplicationGroupId="dbfleet-local-scratch")
     secrets = local_aws.client("secretsmanager", REGION).list_secrets()["SecretList"]
@@ -256,22 +247,25 @@ def test_check_mode_on_a_new_group_creates_nothing(provisioned, elasticache, loc
                                                scratch["elasticache_connection_secret_name"]}
 
 
-def test_rotation_rotate_then_set(provisioned, elasticache, local_aws):
+def test_rotation_rotate_then_set(local_env, elasticache, local_aws):
+    """The elasticache role alone, with a new token in the secret: ROTATE accepts both
+    tokens, SET only the new one."""
     old = secret(local_aws, AUTH_SECRET)["auth_token"]
     new = "".join(random.SystemRandom().choices(sorted(TOKEN_CHARACTERS), k=64))
     local_aws.client("secretsmanager", REGION).put_secret_value(
         SecretId=AUTH_SECRET, SecretString=json.dumps({"auth_token": new}))
     address, port = primary_endpoint(elasticache)
-    env = ansible_environment(local_aws)
 
-    run_playbook(PLAYBOOK, INVENTORY, env=env,
-                 extra_vars={"elasticache_auth_token_update_strategy": "ROTATE"})
+    rotated = local_env.run(only=["elasticache"], elasticache_auth_token_update_strategy="ROTATE")
     assert connect(address, port, old).ping() is True
     assert connect(address, port, new).ping() is True
     assert secret(local_aws, CONNECTION_SECRET)["auth_token"] == new
 
-    run_playbook(PLAYBOOK, INVENTORY, env=env,
-                 extra_vars={"elasticache_auth_token_update_strategy": "SET"})
+    replaced = local_env.run(only=["elasticache"], elasticache_auth_token_update_strategy="SET")
+    strategies = [call["ids"].get("AuthTokenUpdateStrategy")
+                  for call in rotated.mutating + replaced.mutating
+                  if call["action"] == "ModifyReplicationGroup"]
+    assert strategies == ["ROTATE", "SET"]
     assert connect(address, port, new).ping() is True
     with pytest.raises(redis.AuthenticationError):
         connect(address, port, old).ping()

@@ -17,8 +17,8 @@ SCRATCH_VARS = {
     "rds_monitoring_interval": 0,
     "rds_performance_insights_enabled": False,
     "rds_parameters": {},
-    # The cache group of the demo target is not what this test is about.
-    "elasticache_enabled": False,
+    # The rds role alone: the other roles are not what this test is about.
+    "elasticache_enabled": False, "db_users_enabled": False, "alarms_enabled": False, "dr_enabled": False,
     # A throwaway single-AZ instance breaks two rules of the local policy, knowingly.
     "dbfleet_guardrail_waivers": [
         {"rule": "rds_multi_az", "reason": "scratch instance of the deletion test"},

@@ -1,8 +1,9 @@
 """The runbooks (playbooks/failover.yml, restore.yml, snapshot.yml) on the local inventory,
 read back through the AWS APIs, the real PostgreSQL and Redis, the recorder and the reports.
 
-One provisioning is shared by the whole module and the tests run in file order: the snapshot
-test writes the drill's rows and keys around its snapshots, the restore tests restore them.
+They run on the session's local environment (local_env, tests/conftest.py), in file order:
+the snapshot test writes the drill's rows and keys around its snapshots, the restore tests
+restore them.
 Restored instances and groups are deleted, the drill's data removed and the connection secret
 put back at the end.
 """
@@ -15,7 +16,10 @@ from datetime import datetime, timezone
 import pytest
 import redis
 
-from conftest import ansible_environment, pg_connect, run_playbook
+from conftest import ansible_environment, pg_connect, read_secret as secret, run_playbook
+
+# The session's local environment: these modules run on one xdist worker, in this order.
+XDIST_GROUP = "local_env"
 
 INVENTORY = "inventories/local"
 PROD_INVENTORY = "inventories/prod"
@@ -41,8 +45,8 @@ def drill():
 
 
 @pytest.fixture(scope="module")
-def provisioned(local_aws):
-    run_playbook("playbooks/provision.yml", INVENTORY, env=ansible_environment(local_aws))
+def provisioned(local_env, local_aws):
+    """The session's local environment; what the drills add is removed afterwards."""
     rds = local_aws.client("rds", REGION)
     elasticache = local_aws.client("elasticache", REGION)
     secrets = local_aws.client("secretsmanager", REGION)
@@ -61,10 +65,6 @@ def provisioned(local_aws):
     with closing(session_to(local_aws, WRITER)) as session:
         session.cursor().execute(f"DROP TABLE IF EXISTS {DRILL_TABLE}")
     redis_client(local_aws).delete("drill:before", "drill:after")
-
-
-def secret(local_aws, name):
-    return json.loads(local_aws.client("secretsmanager", REGION).get_secret_value(SecretId=name)["SecretString"])
 
 
 def instance(local_aws, identifier):
@@ -143,6 +143,7 @@ def assert_timeline(report, steps, disruptive=None):
 
 def test_failover_rds_swaps_the_zones(provisioned, local_aws, tmp_path):
     before = instance(local_aws, WRITER)
+    since = local_aws.recorder.mark()
     _result, report = runbook(local_aws, tmp_path, "failover", target="rds")
 
     after = instance(local_aws, WRITER)
@@ -157,8 +158,9 @@ def test_failover_rds_swaps_the_zones(provisioned, local_aws, tmp_path):
                                                 "secondary": after["SecondaryAvailabilityZone"]}
     assert all(check["passed"] for check in report["checks"])
     assert "writer accepts connections and writes" in [check["name"] for check in report["checks"]]
-    calls = local_aws.recorder.calls()
-    assert any(c["action"] == "RebootDBInstance" and c["ids"].get("DBInstanceIdentifier") == WRITER for c in calls)
+    reboots = [c["ids"].get("DBInstanceIdentifier") for c in local_aws.recorder.mutating(since)
+               if c["action"] == "RebootDBInstance"]
+    assert reboots == [WRITER]
 
 
 def test_failover_redis_moves_the_primary(provisioned, local_aws, tmp_path):
@@ -340,6 +342,7 @@ def dr_replica(provisioned, local_aws):
 
 
 def test_failover_region_promotes_the_dr_replica(dr_replica, local_aws, tmp_path):
+    since = local_aws.recorder.mark()
     _result, report = runbook(local_aws, tmp_path, "failover", target="region", dr_replica_enabled=True,
                               dr_replica_region=DR_REGION)
 
@@ -364,5 +367,6 @@ def test_failover_region_promotes_the_dr_replica(dr_replica, local_aws, tmp_path
                     disruptive="promote the DR replica")
     assert all(check["passed"] for check in report["checks"])
     assert report["details"]["replica_source"] == instance(local_aws, WRITER)["DBInstanceArn"]
-    assert any(c["action"] == "PromoteReadReplica" and c["ids"].get("DBInstanceIdentifier") == DR_REPLICA
-               for c in local_aws.recorder.calls())
+    promotions = [c["ids"].get("DBInstanceIdentifier") for c in local_aws.recorder.mutating(since)
+                  if c["action"] == "PromoteReadReplica"]
+    assert promotions == [DR_REPLICA]

@@ -6,7 +6,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from conftest import pg_connect, run_playbook
+from conftest import describe_db_instance as describe, pg_connect, run_playbook
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "rds_instance.yml"
 
@@ -31,10 +31,6 @@ def deployment(local_aws, ansible_env):
                                                "Values": [identifier]}])["DBInstances"]:
             rds.delete_db_instance(DBInstanceIdentifier=identifier, SkipFinalSnapshot=True)
     rds.delete_db_parameter_group(DBParameterGroupName=name)
-
-
-def describe(rds, identifier):
-    return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
 
 
 def test_instance_replica_and_failover_through_amazon_aws(local_aws, deployment):

@@ -159,20 +159,44 @@ def test_503_fault(faults):
 
 
 def test_rate_faults_fail_a_fraction(faults):
-    faults.set_faults([{"action": "ListTopics", "rate": 1.0, "error": "Throttling"}])
+    """rate 0.5 over 200 calls: both outcomes occur, near half each (outside 60..140 has a
+    chance below 1e-8); rate 1 fails every call and rate 0 none."""
     sns = faults.client("sns", retries={"total_max_attempts": 1})
-    for _attempt in range(3):
-        with pytest.raises(ClientError):
-            sns.list_topics()
-    faults.set_faults([{"action": "ListTopics", "rate": 0.0, "error": "Throttling"}])
-    sns.list_topics()
+
+    def failures(rate, calls):
+        faults.set_faults([{"action": "ListTopics", "rate": rate, "error": "Throttling"}])
+        since = faults.recorder.mark()
+        for _attempt in range(calls):
+            try:
+                sns.list_topics()
+            except ClientError as error:
+                assert error.response["Error"]["Code"] == "Throttling"
+        recorded = faults.recorder.calls(since)
+        assert len(recorded) == calls
+        return sum(call["error"] == "Throttling" for call in recorded)
+
+    assert 60 <= failures(0.5, 200) <= 140
+    assert failures(1.0, 5) == 5
+    assert failures(0.0, 5) == 0
 
 
 def test_fault_service_filter_spares_other_services(faults):
-    faults.set_faults([{"action": "ListTagsForResource", "service": "rds", "first_n": 5,
+    """A rule for rds:ListTagsForResource leaves sns:ListTagsForResource alone and still
+    fails the rds call."""
+    faults.set_faults([{"action": "ListTagsForResource", "service": "rds", "first_n": 1,
                         "error": "503"}])
-    faults.client("sns").list_tags_for_resource(
-        ResourceArn=faults.client("sns").create_topic(Name=unique("spared"))["TopicArn"])
+    sns = faults.client("sns", retries={"total_max_attempts": 1})
+    rds = faults.client("rds", retries={"total_max_attempts": 1})
+    since = faults.recorder.mark()
+
+    sns.list_tags_for_resource(ResourceArn=sns.create_topic(Name=unique("spared"))["TopicArn"])
+    with pytest.raises(ClientError) as error:
+        rds.list_tags_for_resource(ResourceName="arn:aws:rds:us-east-1:123456789012:db:any")
+
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+    outcomes = [(c["service"], c["action"], c["error"]) for c in faults.recorder.calls(since)]
+    assert outcomes == [("sns", "CreateTopic", None), ("sns", "ListTagsForResource", None),
+                        ("rds", "ListTagsForResource", "ServiceUnavailable")]
 
 
 def test_invalid_fault_rule_is_refused(faults):

@@ -11,6 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 from conftest import ansible_environment, pg_connect, run_playbook
 
+from tools.local_aws.dataplane import postgres
+
 MASTER_USER = "fleetadmin"
 PASSWORD = "drill-" + uuid.uuid4().hex
 DB_NAME = "orders"
@@ -43,7 +45,7 @@ def write(rds, identifier, *ids):
 
 
 def lineages(local_aws, region="us-east-1"):
-    root = local_aws.state_dir / "pg-backups" / region
+    root = postgres.pg_root(local_aws.state_dir) / postgres.BACKUPS_DIR / region
     return {path.name for path in root.iterdir()} if root.exists() else set()
 
 
@@ -254,15 +256,28 @@ def test_retained_automated_backup_after_deletion(local_aws, rds, instances):
     assert resource_id.lower() in lineages(local_aws)
 
 
-def test_snapshot_of_a_stopped_instance(rds, instances):
+@pytest.fixture
+def ship_at_every_describe(local_aws):
+    """WAL shipped at every describe, so LatestRestorableTime follows a running instance."""
+    local_aws.control("POST", "log-shipping", {"seconds": 0})
+    yield
+    local_aws.control("POST", "log-shipping", {"seconds": 300})
+
+
+def test_snapshot_of_a_stopped_instance(rds, instances, ship_at_every_describe):
     source = instances.create()
     write(rds, source, 7)
+    # While it runs, each describe ships and the time moves on ...
+    running_latest = describe(rds, source)["LatestRestorableTime"]
+    time.sleep(1.1)
+    assert describe(rds, source)["LatestRestorableTime"] > running_latest
     rds.stop_db_instance(DBInstanceIdentifier=source)
     stopped_latest = describe(rds, source)["LatestRestorableTime"]
     snapshot_id = unique("bk-stopped")
     rds.create_db_snapshot(DBInstanceIdentifier=source, DBSnapshotIdentifier=snapshot_id)
     assert order_ids(rds, instances.restore_snapshot(snapshot_id)) == [7]
-    time.sleep(1)
+    # ... once stopped, it stays where the stop left it.
+    time.sleep(1.1)
     assert describe(rds, source)["LatestRestorableTime"] == stopped_latest
 
 

@@ -10,6 +10,8 @@ import pytest
 from botocore.exceptions import ClientError
 from conftest import pg_connect
 
+from tools.local_aws.dataplane import postgres
+
 MASTER_USER = "fleetadmin"
 DB_NAME = "orders"
 
@@ -182,7 +184,7 @@ def test_delete_drops_the_database_and_frees_the_port(rds, instances, local_aws)
     rds.delete_db_instance(DBInstanceIdentifier=instance["DBInstanceIdentifier"],
                            SkipFinalSnapshot=True)
     assert not port_answers(port)
-    assert not list((local_aws.state_dir / "pg").glob(f"*/{instance['DBInstanceIdentifier']}"))
+    assert not list(postgres.clusters_dir(local_aws.state_dir).glob(f"*/{instance['DBInstanceIdentifier']}"))
 
 
 def test_forced_failover_swaps_zones_and_records_events(rds, instances):

@@ -1,8 +1,9 @@
 """The IAM policies in docs/iam/ against the calls the collection really makes.
 
-Every playbook the tests run goes through `run_playbook`, which notes the span of the local
-endpoint's call log that the run wrote. This module runs after tests/integration in the same
-pytest session (the Makefile's pytest line) and checks, per policy:
+Every playbook the tests run goes through `run_playbook`, which writes the calls the run made
+to .build/iam/runs/ (a file per pytest process). This module runs after tests/integration,
+in a pytest run of its own (`make test` and `make integration` empty that directory, run the
+integration tests, then this), and checks, per policy:
 
 - every action a playbook of that policy called is granted, or listed in docs/iam/README.md
   as needing no grant or as a local fixture;
@@ -22,7 +23,7 @@ from fnmatch import fnmatch
 import pytest
 from policy_sentry.querying.actions import get_action_data
 
-from conftest import PLAYBOOK_RUNS, REPO_ROOT
+from conftest import REPO_ROOT, recorded_playbook_runs
 
 IAM_DIR = REPO_ROOT / "docs" / "iam"
 OBSERVED = REPO_ROOT / ".build" / "iam" / "observed.json"
@@ -139,21 +140,22 @@ def excused(policy):
 
 @pytest.fixture(scope="module")
 def used():
-    """{policy: {iam action}} over this session's playbook runs."""
-    if not PLAYBOOK_RUNS:
-        pytest.fail("no playbook ran in this session: run tests/policy after tests/integration, "
-                    "in one pytest invocation (make test does)")
+    """{policy: {iam action}} over the playbook runs the integration tests recorded."""
+    runs = recorded_playbook_runs()
+    if not runs:
+        pytest.fail("no playbook run is recorded in .build/iam/runs: run tests/policy after "
+                    "tests/integration (make test does)")
     unmapped = set()
     seen = {policy: {} for policy in POLICIES}
-    for run in PLAYBOOK_RUNS:
+    for run in runs:
         try:
-            policy = policy_of(run.playbook)
+            policy = policy_of(run["playbook"])
         except KeyError:
-            unmapped.add(run.playbook)
+            unmapped.add(run["playbook"])
             continue
         if policy:
-            for call in run.calls():
-                seen[policy].setdefault(iam_action(call), set()).add(run.playbook)
+            for call in run["calls"]:
+                seen[policy].setdefault(iam_action(call), set()).add(run["playbook"])
     OBSERVED.parent.mkdir(parents=True, exist_ok=True)
     OBSERVED.write_text(json.dumps(
         {policy: {action: sorted(playbooks) for action, playbooks in sorted(actions.items())}

@@ -7,6 +7,8 @@ Control API (JSON, outside the AWS routing):
     DELETE /_local_aws/faults      clear all rules
     GET    /_local_aws/delays      current delay
     POST   /_local_aws/delays      {"seconds": N}
+    GET    /_local_aws/log-shipping   how often running instances ship WAL
+    POST   /_local_aws/log-shipping   {"seconds": N} (0: at every describe; default 300)
     POST   /_local_aws/reset       moto state, data plane, faults and delays back to empty
 """
 
@@ -22,13 +24,15 @@ from urllib.parse import parse_qs
 from botocore.parsers import RpcV2CBORParser
 
 from .recorder import CALLS_FILE
-from .runtime import runtime
+from .runtime import DEFAULT_LOG_SHIP_SECONDS, runtime
 
 CONTROL_PREFIX = "/_local_aws/"
 MOTO_RESET_PATH = "/moto-api/reset"
 RPC_V2_CBOR_PATH = re.compile(r"^/service/[^/]+/operation/(?P<operation>[^/]+)$")
-ID_SUFFIXES = ("Identifier", "Name", "Id", "Arn")
+ID_SUFFIXES = ("Identifier", "Name", "Id", "Arn", "ARN")
 ID_EXACT_NAMES = ("SecretId",)
+# Settings that are no identifiers but tell tests what a call did (never a value).
+RECORDED_SETTINGS = ("AuthTokenUpdateStrategy",)
 MAX_ID_LENGTH = 200
 FAULT_MESSAGES = {"Throttling": "Rate exceeded", "ServiceUnavailable": "Service unavailable"}
 
@@ -93,12 +97,13 @@ def cbor_object(body):
 
 
 def main_identifiers(params):
-    """Top-level identifier parameters only: never values such as passwords or secrets."""
+    """Top-level identifier parameters and RECORDED_SETTINGS only: never values such as
+    passwords or secrets."""
     return {
         name: value[:MAX_ID_LENGTH]
         for name, value in params.items()
         if isinstance(value, str) and "." not in name
-        and (name.endswith(ID_SUFFIXES) or name in ID_EXACT_NAMES)
+        and (name.endswith(ID_SUFFIXES) or name in ID_EXACT_NAMES + RECORDED_SETTINGS)
     }
 
 
@@ -249,10 +254,15 @@ class LocalAwsMiddleware:
             if method == "POST":
                 runtime.set_state_delay(payload["seconds"])
             return 200, runtime.describe()
+        if route == "log-shipping" and method in ("GET", "POST"):
+            if method == "POST":
+                runtime.set_log_ship(payload["seconds"])
+            return 200, {"seconds": runtime.log_ship_seconds}
         if (method, route) == ("POST", "reset"):
             self.reset()
             runtime.set_faults([])
             runtime.set_state_delay(0)
+            runtime.set_log_ship(DEFAULT_LOG_SHIP_SECONDS)
             return 200, {"status": "reset"}
         return 404, {"error": f"no control route {method} /_local_aws/{route}"}
 

@@ -6,6 +6,8 @@ import random
 import threading
 from pathlib import Path
 
+DEFAULT_LOG_SHIP_SECONDS = 300.0
+
 
 class FaultRule:
     """One fault rule: which calls fail (first N or a fraction) and with which error."""
@@ -63,17 +65,21 @@ class Runtime:
         self.state_dir = None
         self.fault_rules = []
         self.state_delay_seconds = 0.0
+        # RDS uploads transaction logs every five minutes (LatestRestorableTime's step).
+        self.log_ship_seconds = DEFAULT_LOG_SHIP_SECONDS
         self.extensions = []
 
-    def configure(self, state_dir, faults_json=None, state_delay=None):
+    def configure(self, state_dir, faults_json=None, state_delay=None, log_ship=None):
         self.state_dir = Path(state_dir)
         faults = json.loads(faults_json) if faults_json else []
         self.set_faults(faults["rules"] if isinstance(faults, dict) else faults)
         self.set_state_delay(state_delay or 0)
+        self.set_log_ship(DEFAULT_LOG_SHIP_SECONDS if log_ship is None else log_ship)
 
     def configure_from_environment(self, state_dir):
         self.configure(state_dir, os.environ.get("LOCAL_AWS_FAULTS"),
-                       os.environ.get("LOCAL_AWS_STATE_DELAY"))
+                       os.environ.get("LOCAL_AWS_STATE_DELAY"),
+                       os.environ.get("LOCAL_AWS_LOG_SHIP_SECONDS"))
 
     def set_faults(self, rules):
         parsed = [FaultRule.from_dict(rule) for rule in rules]
@@ -93,6 +99,13 @@ class Runtime:
         if seconds < 0:
             raise ValueError("seconds must not be negative")
         self.state_delay_seconds = seconds
+
+    def set_log_ship(self, seconds):
+        """How often a running instance's WAL is shipped (0: on every describe)."""
+        seconds = float(seconds)
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        self.log_ship_seconds = seconds
 
     def describe(self):
         with self.lock:

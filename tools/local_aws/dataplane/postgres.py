@@ -1,7 +1,9 @@
 """Real PostgreSQL clusters behind RDS DB instances.
 
-One cluster per DB instance in $STATE_DIR/pg/<region>/<DBInstanceIdentifier>, listening on
-127.0.0.1 on its own free port. The clusters run Debian's PostgreSQL binaries as the
+One cluster per DB instance in $ROOT/pg/<region>/<DBInstanceIdentifier>, listening on
+127.0.0.1 on its own free port. $ROOT is the state dir when the `postgres` system user can
+enter it; otherwise (a checkout in root's 0700 home or in a `mktemp -d` folder) it is a
+directory of the state dir's own under /var/tmp or the temp dir (`pg_root`). The clusters run Debian's PostgreSQL binaries as the
 `postgres` system user (when the endpoint runs as root) and never touch the machine's
 own PostgreSQL service or data.
 
@@ -13,7 +15,7 @@ Clusters are copied from a template made once with initdb, so creating one takes
 a second.
 
 Backups are real and continuous, as on RDS: every primary archives its WAL
-(`archive_mode`, 1 MB segments) into a backup lineage in $STATE_DIR/pg-backups/<region>/
+(`archive_mode`, 1 MB segments) into a backup lineage in $ROOT/pg-backups/<region>/
 <DbiResourceId>/ (`base/`, a pg_basebackup taken at creation; `wal/`, the archive).
 A snapshot is a named restore point in that WAL (`snapshot`), a restore is a new cluster
 made from the base backup and recovered to a restore point, an LSN or a time (`restore`).
@@ -21,13 +23,16 @@ A lineage outlives its instance while snapshots need it; `ship` closes the curre
 segment so that everything written so far is in the archive.
 """
 
+import functools
 import glob
+import grp
 import hashlib
 import os
 import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import threading
@@ -111,8 +116,47 @@ def _server_major():
     return version.split()[-1].split(".")[0]
 
 
+def _enterable(path, user):
+    """Whether `user` (a pwd entry) may search the directory `path` and all its parents."""
+    groups = {user.pw_gid, *(group.gr_gid for group in grp.getgrall() if user.pw_name in group.gr_mem)}
+    for directory in (path, *path.parents):
+        try:
+            status = directory.stat()
+        except FileNotFoundError:
+            continue  # made later, by us, with the default mode
+        if status.st_uid == user.pw_uid:
+            bit = stat.S_IXUSR
+        elif status.st_gid in groups:
+            bit = stat.S_IXGRP
+        else:
+            bit = stat.S_IXOTH
+        if not status.st_mode & bit:
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=None)
+def pg_root(state_dir):
+    """Where the clusters and backup lineages of a state dir live: the state dir itself when
+    the cluster owner can enter it, else a directory of its own that it can enter."""
+    state_dir = Path(state_dir).resolve()
+    if not _running_as_root():
+        return state_dir
+    owner = pwd.getpwnam(SYSTEM_USER)
+    if _enterable(state_dir, owner):
+        return state_dir
+    name = f"local_aws_{hashlib.sha1(str(state_dir).encode()).hexdigest()[:12]}"
+    for base in ("/var/tmp", tempfile.gettempdir(), "/tmp"):
+        if _enterable(Path(base), owner):
+            root = Path(base) / name
+            root.mkdir(mode=0o755, exist_ok=True)
+            os.chmod(root, 0o755)
+            return root
+    raise DataPlaneError(f"the {SYSTEM_USER} user can enter neither {state_dir} nor a temp dir")
+
+
 def clusters_dir(state_dir):
-    return Path(state_dir) / "pg"
+    return pg_root(state_dir) / "pg"
 
 
 def data_dir(state_dir, region, identifier):
@@ -402,13 +446,13 @@ def delete_all(state_dir):
     """Stop and remove every instance cluster and backup lineage (the template is kept)."""
     for directory in _cluster_dirs(state_dir):
         _remove(directory)
-    shutil.rmtree(Path(state_dir) / BACKUPS_DIR, ignore_errors=True)
+    shutil.rmtree(pg_root(state_dir) / BACKUPS_DIR, ignore_errors=True)
 
 
 # --- backups: lineages, snapshots, restores ------------------------------------------------
 
 def lineage_dir(state_dir, lineage):
-    return Path(state_dir) / BACKUPS_DIR / lineage.lower()
+    return pg_root(state_dir) / BACKUPS_DIR / lineage.lower()
 
 
 def _new_lineage(state_dir, lineage):

@@ -15,8 +15,9 @@ restorable window, on the WAL archive of each instance's PostgreSQL cluster
   PointInTimeRestoreNotEnabled.
 * LatestRestorableTime: the time up to which the archive is known complete. The WAL is
   shipped (current segment closed) when an instance is described and its last shipment
-  is older than LOCAL_AWS_LOG_SHIP_SECONDS (default 300, as RDS uploads transaction logs
-  every five minutes), and always before a stop, a deletion or a restore from it.
+  is older than the log-shipping interval (default 300 s, as RDS uploads transaction logs
+  every five minutes; LOCAL_AWS_LOG_SHIP_SECONDS or POST /_local_aws/log-shipping), and
+  always before a stop, a deletion or a restore from it.
 * DescribeDBInstanceAutomatedBackups answers for instances with a backup retention
   period, RestoreWindow.EarliestTime/LatestTime included; after DeleteDBInstance with
   DeleteAutomatedBackups=false the backup stays, status "retained".
@@ -24,7 +25,6 @@ restorable window, on the WAL archive of each instance's PostgreSQL cluster
   backup needs them, and are removed with the last of those.
 """
 
-import os
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -38,7 +38,6 @@ from ..runtime import runtime
 from .rds_instances import (RESTORE_SOURCE, _data_plane_failure, _wrap, has_data_plane,
                             lineage_of)
 
-LOG_SHIP_SECONDS = float(os.environ.get("LOCAL_AWS_LOG_SHIP_SECONDS", "300"))
 BACKUP = "_backup"            # on a DBSnapshot: {"lineage": ..., "target": {...}}
 SHIPPED = "_shipped_through"  # on a DBInstance: archive complete up to this UTC time
 CLOSING = "_closing"          # on a DBInstance being stopped or deleted
@@ -113,7 +112,7 @@ def latest_restorable_time(instance):
         shipped = instance.__dict__.get(SHIPPED)
         if (not instance.__dict__.get(CLOSING) and _is_running(instance)
                 and (shipped is None
-                     or (_now() - shipped).total_seconds() >= LOG_SHIP_SECONDS)):
+                     or (_now() - shipped).total_seconds() >= runtime.log_ship_seconds)):
             try:
                 shipped = _ship(instance, wait=False)
             except Exception:  # pylint: disable=broad-except
