@@ -11,7 +11,8 @@ Fixtures:
 
 Helpers (import with ``from conftest import run_playbook, pg_connect``):
     run_playbook -- run ansible-playbook from the repository root, parse PLAY RECAP; every
-                    run is kept in PLAYBOOK_RUNS with the calls it made (tests/policy).
+                    run's calls are written to .build/iam/runs/ (record_playbook_run),
+                    which tests/policy reads.
     pg_connect   -- psycopg2 connection to a data-plane PostgreSQL.
     read_secret, describe_db_instance -- a secret's JSON; one DB instance described.
     port_answers -- whether something listens on a loopback port.
@@ -376,6 +377,8 @@ PROVISION = "playbooks/provision.yml"
 LOCAL_INVENTORY = "inventories/local"
 LOCAL_HOST = "local-us-east-1"
 LOCAL_REGION = "us-east-1"
+# The writer instance and the replication group of inventories/local.
+LOCAL_IDENTIFIER = "dbfleet-local"
 # The roles of provision.yml, each switched off by its `<role>_enabled: false`.
 ROLES = ("rds", "elasticache", "db_users", "alarms", "dr")
 
@@ -408,10 +411,6 @@ def local_env(local_aws):
     return Environment(local_aws, LOCAL_INVENTORY, run_playbook(PROVISION, LOCAL_INVENTORY, env=verbose))
 
 
-def _secret_string(local_aws, name):
-    return local_aws.client("secretsmanager", LOCAL_REGION).get_secret_value(SecretId=name)["SecretString"]
-
-
 LOCAL_SECRETS = ("dbfleet/local/rds/master", "dbfleet/local/rds/credentials",
                  "dbfleet/local/redis/auth-token", "dbfleet/local/redis/connection")
 
@@ -419,7 +418,7 @@ LOCAL_SECRETS = ("dbfleet/local/rds/master", "dbfleet/local/rds/credentials",
 @pytest.fixture(scope="session")
 def local_env_rerun(local_env, local_aws):
     """The second, identical run; `.secrets_before` holds the secrets as they were before it."""
-    secrets_before = {name: _secret_string(local_aws, name) for name in LOCAL_SECRETS}
+    secrets_before = {name: read_secret(local_aws, name, LOCAL_REGION) for name in LOCAL_SECRETS}
     result = local_env.run()
     result.secrets_before = secrets_before
     return result
@@ -434,15 +433,15 @@ def local_env_drift(local_env, local_aws):
     elasticache = local_aws.client("elasticache", LOCAL_REGION)
 
     def state():
-        writer = rds.describe_db_instances(DBInstanceIdentifier="dbfleet-local")["DBInstances"][0]
+        writer = describe_db_instance(rds, LOCAL_IDENTIFIER)
         group = elasticache.describe_replication_groups(
-            ReplicationGroupId="dbfleet-local")["ReplicationGroups"][0]
+            ReplicationGroupId=LOCAL_IDENTIFIER)["ReplicationGroups"][0]
         return {"BackupRetentionPeriod": writer["BackupRetentionPeriod"],
                 "SnapshotRetentionLimit": group["SnapshotRetentionLimit"]}
 
-    rds.modify_db_instance(DBInstanceIdentifier="dbfleet-local", BackupRetentionPeriod=7,
+    rds.modify_db_instance(DBInstanceIdentifier=LOCAL_IDENTIFIER, BackupRetentionPeriod=7,
                            ApplyImmediately=True)
-    elasticache.modify_replication_group(ReplicationGroupId="dbfleet-local", SnapshotRetentionLimit=7,
+    elasticache.modify_replication_group(ReplicationGroupId=LOCAL_IDENTIFIER, SnapshotRetentionLimit=7,
                                          ApplyImmediately=True)
     drift = {"drifted": state()}
     # The two roles that own the drifted settings; the check mode of the others has tests

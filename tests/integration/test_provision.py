@@ -6,7 +6,6 @@ run: tests/conftest.py); the last one changes parameters with the rds role alone
 them back.
 """
 
-import json
 import re
 from urllib.parse import quote
 
@@ -166,9 +165,8 @@ def test_second_run_changes_nothing(local_env_rerun, local_aws):
     assert all(counters["changed"] == 0 and counters["failed"] == 0
                for counters in local_env_rerun.recap.values())
     assert local_env_rerun.mutating == []
-    assert secret(local_aws, MASTER_SECRET) == json.loads(local_env_rerun.secrets_before[MASTER_SECRET])
-    assert secret(local_aws, CONNECTION_SECRET) == json.loads(
-        local_env_rerun.secrets_before[CONNECTION_SECRET])
+    assert secret(local_aws, MASTER_SECRET) == local_env_rerun.secrets_before[MASTER_SECRET]
+    assert secret(local_aws, CONNECTION_SECRET) == local_env_rerun.secrets_before[CONNECTION_SECRET]
 
 
 def test_bad_input_fails_before_any_aws_call(provisioned, local_aws):

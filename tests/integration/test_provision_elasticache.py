@@ -197,7 +197,7 @@ def test_second_run_changes_nothing(local_env_rerun, local_aws):
     assert [call for call in local_env_rerun.calls if call["service"] == "elasticache"
             and call["action"].startswith("Describe")], "the elasticache role did not run"
     assert local_env_rerun.mutating == []
-    token = json.loads(local_env_rerun.secrets_before[AUTH_SECRET])["auth_token"]
+    token = local_env_rerun.secrets_before[AUTH_SECRET]["auth_token"]
     assert secret(local_aws, AUTH_SECRET)["auth_token"] == token
     assert secret(local_aws, CONNECTION_SECRET)["auth_token"] == token
 
