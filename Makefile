@@ -124,5 +124,8 @@ docs: venv-test collection
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path .build/dist
 
-clean: down
+# purge also removes the clusters a 0700 checkout keeps under /var/tmp (docs/local_aws.md).
+clean:
+	@test -x $(PY) && for dir in .local .build/endpoints/*; do \
+		[ ! -d "$$dir" ] || LOCAL_AWS_STATE_DIR=$$dir $(PY) -m tools.local_aws purge; done || true
 	rm -rf .build .local .pytest_cache

@@ -35,9 +35,15 @@ def test_data_plane_runs_from_a_directory_only_root_can_enter(own_endpoint):
         cursor.execute("CREATE TABLE t AS SELECT 1 AS id")
         cursor.execute("SELECT current_database(), current_user, count(*) FROM t")
         assert cursor.fetchone() == ("app", "fleetadmin", 1)
+    root = postgres.pg_root(own_endpoint.state_dir)
     if os.geteuid() == 0:
-        assert not str(postgres.pg_root(own_endpoint.state_dir)).startswith(str(private))
+        assert not str(root).startswith(str(private))
     assert postgres.exists(own_endpoint.state_dir, "us-east-1", identifier)
+
+    # purge (make clean) stops it and removes its data, also where it was kept outside.
+    assert own_endpoint.cli("purge").returncode == 0
+    assert not port_answers(port)
+    assert not root.exists() and not own_endpoint.state_dir.exists()
 
 
 def test_up_reset_down_and_restart_after_a_crash(own_endpoint):

@@ -1,4 +1,4 @@
-"""python -m tools.local_aws up|down|status|reset
+"""python -m tools.local_aws up|down|status|reset|purge
 
 Port from LOCAL_AWS_PORT (default 5000), state from LOCAL_AWS_STATE_DIR (default
 <repo>/.local). The server binds 127.0.0.1 only.
@@ -7,6 +7,7 @@ Port from LOCAL_AWS_PORT (default 5000), state from LOCAL_AWS_STATE_DIR (default
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import urllib.request
 
 from . import BIND_ADDRESS, REPO_ROOT, configured_port, configured_state_dir
 from . import dataplane
+from .dataplane import postgres
 
 PID_FILE = "local_aws.pid"
 LOG_FILE = "local_aws.log"
@@ -140,7 +142,17 @@ def reset(port, state_dir):
     return 0
 
 
-COMMANDS = {"up": up, "down": down, "status": status, "reset": reset}
+def purge(port, state_dir):
+    """down, then remove the state dir and the data plane's directories wherever they are."""
+    down(port, state_dir)
+    dataplane.delete_all(state_dir)
+    shutil.rmtree(postgres.pg_root(state_dir), ignore_errors=True)
+    shutil.rmtree(state_dir, ignore_errors=True)
+    print(f"local AWS endpoint state removed ({state_dir})")
+    return 0
+
+
+COMMANDS = {"up": up, "down": down, "status": status, "reset": reset, "purge": purge}
 
 
 def main(argv=None):
