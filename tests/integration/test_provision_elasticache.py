@@ -15,9 +15,8 @@ import pytest
 import redis
 import yaml
 
-from conftest import (LOCAL_HOST as HOST, LOCAL_INVENTORY as INVENTORY, LOCAL_REGION as REGION,
-                      PROVISION as PLAYBOOK, REPO_ROOT, ansible_environment, read_secret as secret,
-                      run_playbook)
+from conftest import (LOCAL_HOST as HOST, LOCAL_INVENTORY as INVENTORY, LOCAL_REGION as REGION, REPO_ROOT,
+                      read_secret as secret)
 
 # The session's local environment: these modules run on one xdist worker, in this order.
 XDIST_GROUP = "local_env"
@@ -200,24 +199,6 @@ def test_second_run_changes_nothing(local_env_rerun, local_aws):
     token = local_env_rerun.secrets_before[AUTH_SECRET]["auth_token"]
     assert secret(local_aws, AUTH_SECRET)["auth_token"] == token
     assert secret(local_aws, CONNECTION_SECRET)["auth_token"] == token
-
-
-@pytest.mark.parametrize("bad_vars, rule", [
-    ({"elasticache_num_cache_clusters": 7},
-     "elasticache_num_cache_clusters must be between 1 and 6"),
-    ({"elasticache_num_cache_clusters": 1, "elasticache_automatic_failover": False},
-     "elasticache_multi_az needs elasticache_automatic_failover and elasticache_num_cache_clusters of at least 2"),
-    ({"elasticache_snapshot_window": "05:30-06:30"},
-     "elasticache_snapshot_window and elasticache_maintenance_window must not overlap"),
-    ({"elasticache_auth_token_length": 32},
-     "elasticache_auth_token_length must be between 64 and 128"),
-], ids=["seven-nodes", "multi-az-on-one-node", "overlapping-windows", "short-token"])
-def test_bad_input_fails_before_any_aws_call(provisioned, local_aws, bad_vars, rule):
-    since = local_aws.recorder.mark()
-    result = run_playbook(PLAYBOOK, INVENTORY, extra_vars=bad_vars,
-                          env=ansible_environment(local_aws), expect_rc=2)
-    assert rule in result.stdout
-    assert local_aws.recorder.calls(since) == []
 
 
 def test_check_mode_shows_drift_without_mutating(local_env_drift):
