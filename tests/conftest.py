@@ -31,7 +31,6 @@ import functools
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -48,9 +47,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from tools.local_aws import dataplane  # noqa: E402
-from tools.local_aws.dataplane import postgres as postgres_plane  # noqa: E402
-from tools.local_aws.recorder import Recorder  # noqa: E402
+from tools.local_aws.recorder import Recorder, is_mutating  # noqa: E402
 
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -216,10 +213,7 @@ def own_endpoint(tmp_path):
 
     endpoint.cli = cli
     yield endpoint
-    cli("down")
-    dataplane.delete_all(state_dir)
-    shutil.rmtree(postgres_plane.pg_root(state_dir), ignore_errors=True)
-    shutil.rmtree(state_dir, ignore_errors=True)
+    cli("purge")
 
 
 def ansible_environment(endpoint=None):
@@ -313,7 +307,8 @@ def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False,
                  env=None, expect_rc=0):
     """Run ansible-playbook from the repository root.
 
-    Returns the CompletedProcess (text stdout/stderr) with an added `recap` attribute.
+    Returns the CompletedProcess (text stdout/stderr) with added attributes: `recap`, and
+    `calls` / `mutating`, the endpoint calls (all, and the writes) made during the run.
     Fails the test when the exit code is not `expect_rc` (pass None to skip the check).
     """
     command = [str(VENV_BIN / "ansible-playbook"), str(playbook), "-i", str(inventory)]
@@ -329,7 +324,9 @@ def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False,
     result = subprocess.run(
         command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False,
     )
-    record_playbook_run(Path(playbook).as_posix(), recorder.calls(since, recorder.mark()))
+    result.calls = recorder.calls(since, recorder.mark())
+    result.mutating = [call for call in result.calls if is_mutating(call["action"])]
+    record_playbook_run(Path(playbook).as_posix(), result.calls)
     result.recap = parse_recap(result.stdout)
     if expect_rc is not None and result.returncode != expect_rc:
         pytest.fail(
@@ -393,16 +390,12 @@ class Environment:
 
     def run(self, only=None, check=False, diff=False, expect_rc=0, env=None, **extra_vars):
         """provision.yml again; `only`: the roles to run (the others get `<role>_enabled:
-        false`), for tests about one role. The result carries `.calls`, those it made."""
+        false`), for tests about one role. Returns run_playbook's result."""
         if only is not None:
             extra_vars = {**{f"{role}_enabled": role in only for role in ROLES}, **extra_vars}
-        since = self.local_aws.recorder.mark()
-        result = run_playbook(PROVISION, self.inventory, extra_vars=extra_vars or None, check=check,
-                              diff=diff, env=env or ansible_environment(self.local_aws),
-                              expect_rc=expect_rc)
-        result.calls = self.local_aws.recorder.calls(since)
-        result.mutating = self.local_aws.recorder.mutating(since)
-        return result
+        return run_playbook(PROVISION, self.inventory, extra_vars=extra_vars or None, check=check,
+                            diff=diff, env=env or ansible_environment(self.local_aws),
+                            expect_rc=expect_rc)
 
 
 @pytest.fixture(scope="session")

@@ -143,8 +143,7 @@ def assert_timeline(report, steps, disruptive=None):
 
 def test_failover_rds_swaps_the_zones(provisioned, local_aws, tmp_path):
     before = instance(local_aws, WRITER)
-    since = local_aws.recorder.mark()
-    _result, report = runbook(local_aws, tmp_path, "failover", target="rds")
+    result, report = runbook(local_aws, tmp_path, "failover", target="rds")
 
     after = instance(local_aws, WRITER)
     assert (after["AvailabilityZone"], after["SecondaryAvailabilityZone"]) == (
@@ -158,8 +157,7 @@ def test_failover_rds_swaps_the_zones(provisioned, local_aws, tmp_path):
                                                 "secondary": after["SecondaryAvailabilityZone"]}
     assert all(check["passed"] for check in report["checks"])
     assert "writer accepts connections and writes" in [check["name"] for check in report["checks"]]
-    reboots = [c["ids"].get("DBInstanceIdentifier") for c in local_aws.recorder.mutating(since)
-               if c["action"] == "RebootDBInstance"]
+    reboots = [c["ids"].get("DBInstanceIdentifier") for c in result.mutating if c["action"] == "RebootDBInstance"]
     assert reboots == [WRITER]
 
 
@@ -342,9 +340,8 @@ def dr_replica(provisioned, local_aws):
 
 
 def test_failover_region_promotes_the_dr_replica(dr_replica, local_aws, tmp_path):
-    since = local_aws.recorder.mark()
-    _result, report = runbook(local_aws, tmp_path, "failover", target="region", dr_replica_enabled=True,
-                              dr_replica_region=DR_REGION)
+    result, report = runbook(local_aws, tmp_path, "failover", target="region", dr_replica_enabled=True,
+                             dr_replica_region=DR_REGION)
 
     promoted = dr_replica.describe_db_instances(DBInstanceIdentifier=DR_REPLICA)["DBInstances"][0]
     assert promoted["DBInstanceStatus"] == "available"
@@ -367,6 +364,6 @@ def test_failover_region_promotes_the_dr_replica(dr_replica, local_aws, tmp_path
                     disruptive="promote the DR replica")
     assert all(check["passed"] for check in report["checks"])
     assert report["details"]["replica_source"] == instance(local_aws, WRITER)["DBInstanceArn"]
-    promotions = [c["ids"].get("DBInstanceIdentifier") for c in local_aws.recorder.mutating(since)
+    promotions = [c["ids"].get("DBInstanceIdentifier") for c in result.mutating
                   if c["action"] == "PromoteReadReplica"]
     assert promotions == [DR_REPLICA]

@@ -9,6 +9,13 @@ from pathlib import Path
 DEFAULT_LOG_SHIP_SECONDS = 300.0
 
 
+def seconds_at_least_zero(value):
+    seconds = float(value)
+    if seconds < 0:
+        raise ValueError("seconds must not be negative")
+    return seconds
+
+
 class FaultRule:
     """One fault rule: which calls fail (first N or a fraction) and with which error."""
 
@@ -95,17 +102,11 @@ class Runtime:
         return None
 
     def set_state_delay(self, seconds):
-        seconds = float(seconds)
-        if seconds < 0:
-            raise ValueError("seconds must not be negative")
-        self.state_delay_seconds = seconds
+        self.state_delay_seconds = seconds_at_least_zero(seconds)
 
     def set_log_ship(self, seconds):
         """How often a running instance's WAL is shipped (0: on every describe)."""
-        seconds = float(seconds)
-        if seconds < 0:
-            raise ValueError("seconds must not be negative")
-        self.log_ship_seconds = seconds
+        self.log_ship_seconds = seconds_at_least_zero(seconds)
 
     def describe(self):
         with self.lock:
