@@ -26,19 +26,13 @@ help:
 	@echo "make up | down | status   the local AWS endpoint"
 
 # --- setup -----------------------------------------------------------------
-$(VENV)/.installed: requirements.txt
-	@command -v $(PYTHON) >/dev/null || { echo "python 3.11 is required"; exit 1; }
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
-	touch $@
+# .venv links to a virtualenv cached per Python version and requirement files,
+# shared by every clone (tools/setup/venv.sh; VENV_CACHE= keeps it in .venv).
+venv:
+	@PYTHON=$(PYTHON) tools/setup/venv.sh runtime
 
-$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
-	$(PY) -m pip install -q -r requirements-test.txt
-	touch $@
-
-venv: $(VENV)/.installed
-venv-test: $(VENV)/.installed-test
+venv-test:
+	@PYTHON=$(PYTHON) tools/setup/venv.sh test
 
 system-deps:
 	@tools/setup/system-deps.sh

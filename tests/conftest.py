@@ -88,6 +88,22 @@ def pytest_xdist_make_scheduler(config, log):
     return ModuleGroupScheduling(config, log)
 
 
+SHARED_GROUP = "local_env"
+_worker_priority_set = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """The shared environment's chain of runs is the longest: the other workers yield the
+    CPU to it. A worker whose first test is not of that group lowers its own priority
+    (nice 5) before it starts its endpoint, which with its PostgreSQL and Redis inherits it."""
+    if not XDIST_WORKER or _worker_priority_set:
+        return
+    _worker_priority_set.append(True)
+    if xdist_group(item.nodeid.split("::", 1)[0]) != SHARED_GROUP:
+        os.setpriority(os.PRIO_PROCESS, 0, 5)
+
+
 def pytest_collection_modifyitems(items):
     """The longest work first: the shared environment, then the other integration tests
     (the order within a module stays as written)."""
