@@ -13,6 +13,10 @@ ordered API calls ElastiCache accepts. No AWS call is made from this file.
 
 import re
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.windows import parse_daily_window
+from ansible_collections.dbfleet.aws.plugins.module_utils.windows import parse_weekly_window
+from ansible_collections.dbfleet.aws.plugins.module_utils.windows import window_problems
+
 MAX_ID_LENGTH = 40
 MAX_CACHE_CLUSTERS = 6
 MAX_REPLICAS_PER_NODE_GROUP = 5
@@ -20,9 +24,6 @@ MAX_NODE_GROUPS = 500
 MAX_SNAPSHOT_RETENTION_DAYS = 35
 MAX_SNAPSHOT_NAME_LENGTH = 255
 MIN_WINDOW_MINUTES = 60
-MINUTES_PER_DAY = 24 * 60
-MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
-DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 LOG_TYPES = ("slow-log", "engine-log")
 TOKEN_STRATEGIES = ("ROTATE", "SET", "DELETE")
 # ElastiCache's AUTH token alphabet: letters, digits and these special characters.
@@ -30,10 +31,6 @@ TOKEN_SPECIAL_CHARACTERS = "!&#$^<>-"
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
 _TOKEN = re.compile(r"^[A-Za-z0-9%s]+$" % re.escape(TOKEN_SPECIAL_CHARACTERS))
-_TIME = r"(?P<{0}h>[01]\d|2[0-3]):(?P<{0}m>[0-5]\d)"
-_SNAPSHOT_WINDOW = re.compile(r"^%s-%s$" % (_TIME.format("start"), _TIME.format("end")))
-_MAINTENANCE_WINDOW = re.compile(r"^(?P<startd>%s):%s-(?P<endd>%s):%s$" % (
-    "|".join(DAYS), _TIME.format("start"), "|".join(DAYS), _TIME.format("end")), re.IGNORECASE)
 _VERSION_PART = re.compile(r"^\d+$")
 
 SETTING_NAMES = (
@@ -92,65 +89,19 @@ def validate_auth_token(token, option="auth_token"):
 
 
 def parse_snapshot_window(window):
-    """(start, end) minutes of the day; end may be past midnight (end > MINUTES_PER_DAY).
-    Raises ValueError naming the rule."""
-    match = _SNAPSHOT_WINDOW.match(window or "")
-    if not match:
-        raise ValueError("must have the format hh24:mi-hh24:mi (UTC), for example 05:00-06:00")
-    start = int(match["starth"]) * 60 + int(match["startm"])
-    end = int(match["endh"]) * 60 + int(match["endm"])
-    if end <= start:
-        end += MINUTES_PER_DAY
-    if end - start < MIN_WINDOW_MINUTES:
-        raise ValueError("must be at least %d minutes long" % MIN_WINDOW_MINUTES)
-    return start, end
+    """(start, end) minutes of the day; raises ValueError naming the rule."""
+    return parse_daily_window(window, MIN_WINDOW_MINUTES)
 
 
 def parse_maintenance_window(window):
-    """(start, end) minutes of the week from Sunday 00:00 UTC; end may be past the week's end.
-    Raises ValueError naming the rule."""
-    match = _MAINTENANCE_WINDOW.match(window or "")
-    if not match:
-        raise ValueError("must have the format ddd:hh24:mi-ddd:hh24:mi (UTC), for example sun:23:00-mon:01:30")
-    start = DAYS.index(match["startd"].lower()) * MINUTES_PER_DAY + int(match["starth"]) * 60 + int(match["startm"])
-    end = DAYS.index(match["endd"].lower()) * MINUTES_PER_DAY + int(match["endh"]) * 60 + int(match["endm"])
-    if end <= start:
-        end += MINUTES_PER_WEEK
-    if end - start < MIN_WINDOW_MINUTES:
-        raise ValueError("must be at least %d minutes long" % MIN_WINDOW_MINUTES)
-    if end - start > MINUTES_PER_DAY:
-        raise ValueError("must not be longer than 24 hours")
-    return start, end
-
-
-def windows_overlap(snapshot_window, maintenance_window):
-    """Whether the daily snapshot window meets the weekly maintenance window."""
-    snapshot_start, snapshot_end = parse_snapshot_window(snapshot_window)
-    maintenance_start, maintenance_end = parse_maintenance_window(maintenance_window)
-    # Compare on a two-week line so that windows running past Saturday midnight are covered.
-    for day in range(14):
-        start = day * MINUTES_PER_DAY + snapshot_start
-        end = day * MINUTES_PER_DAY + snapshot_end
-        for offset in (0, MINUTES_PER_WEEK):
-            if start < maintenance_end + offset and maintenance_start + offset < end:
-                return True
-    return False
+    """(start, end) minutes of the week from Sunday 00:00 UTC; raises ValueError naming the rule."""
+    return parse_weekly_window(window, MIN_WINDOW_MINUTES)
 
 
 def _window_problems(params):
-    """Format problems of the windows, then whether they overlap when both are valid."""
-    problems = []
-    for option, parse in (("snapshot_window", parse_snapshot_window),
-                          ("preferred_maintenance_window", parse_maintenance_window)):
-        if params.get(option) is not None:
-            try:
-                parse(params[option])
-            except ValueError as problem:
-                problems.append("%s: %s" % (option, problem))
-    snapshot, maintenance = params.get("snapshot_window"), params.get("preferred_maintenance_window")
-    if not problems and snapshot and maintenance and windows_overlap(snapshot, maintenance):
-        problems.append("snapshot_window: %s overlaps preferred_maintenance_window %s" % (snapshot, maintenance))
-    return problems
+    return window_problems("snapshot_window", params.get("snapshot_window"),
+                           "preferred_maintenance_window", params.get("preferred_maintenance_window"),
+                           MIN_WINDOW_MINUTES)
 
 
 def _range_problem(params, option, low, high):
@@ -160,11 +111,11 @@ def _range_problem(params, option, low, high):
     return []
 
 
-def _log_delivery_problems(entries):
+def log_delivery_problems(entries, option="log_delivery"):
     problems = []
     seen = set()
     for index, entry in enumerate(entries or []):
-        prefix = "log_delivery[%d]" % index
+        prefix = "%s[%d]" % (option, index)
         if entry.get("log_type") in seen:
             problems.append("%s.log_type: %s is listed twice" % (prefix, entry["log_type"]))
         seen.add(entry.get("log_type"))
@@ -214,7 +165,7 @@ def validate_arguments(params):
         problems.append("kms_key_id: requires at_rest_encryption")
 
     problems += _window_problems(params)
-    problems += _log_delivery_problems(params.get("log_delivery"))
+    problems += log_delivery_problems(params.get("log_delivery"))
     return problems
 
 

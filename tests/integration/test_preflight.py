@@ -18,18 +18,30 @@ def fails_in_the_preflight(local_aws, bad_vars):
 
 def test_bad_rds_input_fails_before_any_aws_call(local_aws):
     output = fails_in_the_preflight(local_aws, {"rds_backup_retention_period": 40})
-    assert "rds_backup_retention_period must be between 0 and 35 days" in output
+    assert "rds_backup_retention_period: must be between 0 and 35 days (got 40)" in output
+
+
+def test_type_range_and_family_problems_in_one_message(local_aws):
+    """A wrong type, a range and a family that does not match the engine version: one
+    failure lists all three, each naming its variable, and nothing else."""
+    output = fails_in_the_preflight(local_aws, {
+        "rds_port": "abc", "rds_read_replica_count": 16, "elasticache_parameter_group_family": "redis6.x"})
+    assert "3 problem(s) with the variables, before any AWS call" in output
+    assert "rds_port: argument 'rds_port' is of type str and we were unable to convert to int" in output
+    assert "rds_read_replica_count: must be between 0 and 15 (got 16)" in output
+    assert "elasticache_parameter_group_family: must be redis7, the family of redis 7.1 (got 'redis6.x')" in output
+    assert "argument_spec" not in output
 
 
 @pytest.mark.parametrize("bad_vars, rule", [
     ({"elasticache_num_cache_clusters": 7},
-     "elasticache_num_cache_clusters must be between 1 and 6"),
+     "elasticache_num_cache_clusters: must be between 1 and 6 (got 7)"),
     ({"elasticache_num_cache_clusters": 1, "elasticache_automatic_failover": False},
-     "elasticache_multi_az needs elasticache_automatic_failover and elasticache_num_cache_clusters of at least 2"),
+     "elasticache_multi_az: needs elasticache_automatic_failover and elasticache_num_cache_clusters of at least 2"),
     ({"elasticache_snapshot_window": "05:30-06:30"},
-     "elasticache_snapshot_window and elasticache_maintenance_window must not overlap"),
+     "elasticache_snapshot_window: 05:30-06:30 overlaps elasticache_maintenance_window"),
     ({"elasticache_auth_token_length": 32},
-     "elasticache_auth_token_length must be between 64 and 128"),
+     "elasticache_auth_token_length: must be between 64 and 128 (got 32)"),
 ], ids=["seven-nodes", "multi-az-on-one-node", "overlapping-windows", "short-token"])
 def test_bad_elasticache_input_fails_before_any_aws_call(local_aws, bad_vars, rule):
     assert rule in fails_in_the_preflight(local_aws, bad_vars)

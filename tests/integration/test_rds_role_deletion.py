@@ -40,6 +40,8 @@ def test_deletion_needs_confirmation_and_keeps_a_final_snapshot(local_aws):
     refused = run_playbook(PLAYBOOK, INVENTORY, env=env, expect_rc=2,
                            extra_vars={**SCRATCH_VARS, "rds_state": "absent"})
     assert f"set rds_confirm_deletion to {SCRATCH} to confirm" in refused.stdout
+    # Refused by the preflight, before the role's first read.
+    assert refused.calls == []
     assert {SCRATCH, f"{SCRATCH}-reader"} <= instance_ids(rds)
 
     try:

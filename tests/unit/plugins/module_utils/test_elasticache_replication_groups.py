@@ -19,7 +19,7 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replicatio
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import (
     validate_replication_group_id)
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import version_matches
-from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import windows_overlap
+from ansible_collections.dbfleet.aws.plugins.module_utils.windows import windows_overlap
 
 GOOD_TOKEN = "Abcdefgh-12345678!&#$^<>"
 

@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the dbfleet.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""dbfleet.aws.preflight: every variable of the named roles checked on the controller,
+before any AWS call, and one failure listing every problem.
+
+Each role's variables are its argument spec's options, taken from the play's variables over
+the role's defaults and templated. The argument spec converts and checks their types, then
+plugins/module_utils/inputs/<role>.py checks what types cannot express (ranges, formats,
+combinations). A role whose <role>_enabled is false is left out. A passed role is added to
+the fact dbfleet_preflight_passed, so that the role's own first task skips the same check.
+
+    - name: Check the variables of every role
+      dbfleet.aws.preflight:
+        roles: [rds, elasticache]
+"""
+
+import re
+from pathlib import Path
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs import elasticache
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs import rds
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import Values
+
+COLLECTION_ROOT = Path(__file__).resolve().parents[2]
+RULES = {"rds": rds.problems, "elasticache": elasticache.problems}
+PASSED_FACT = "dbfleet_preflight_passed"
+_QUOTED_NAME = re.compile(r"'([a-z][a-z0-9_]*)'")
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(("roles",))
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        roles = self._task.args.get("roles") or list(RULES)
+        unknown = [role for role in roles if role not in RULES]
+        if unknown:
+            raise AnsibleError("dbfleet.aws.preflight: roles: unknown role(s) %s; known: %s"
+                               % (", ".join(unknown), ", ".join(RULES)))
+        problems, passed = [], list(task_vars.get(PASSED_FACT) or [])
+        for role in roles:
+            options = self._argument_spec(role)
+            values, role_problems = self._role_values(role, options, task_vars)
+            if values.get(role + "_enabled") is False:
+                continue
+            role_problems += self._checked(role, options, values)
+            problems += role_problems
+            if not role_problems and role not in passed:
+                passed.append(role)
+        if problems:
+            result.update(failed=True, problems=problems,
+                          msg="%d problem(s) with the variables, before any AWS call: %s"
+                              % (len(problems), "; ".join(problems)))
+        else:
+            result.update(changed=False, ansible_facts={PASSED_FACT: passed},
+                          msg="the variables of %s pass every rule" % ", ".join(roles))
+        return result
+
+    def _argument_spec(self, role):
+        spec = self._loader.load_from_file(str(COLLECTION_ROOT / "roles" / role / "meta" / "argument_specs.yml"))
+        return spec["argument_specs"]["main"]["options"]
+
+    def _role_values(self, role, options, task_vars):
+        """The role's variables as a play of the role sees them: the play's over the role's
+        defaults, templated. A variable that cannot be templated is a problem of its own."""
+        defaults = self._loader.load_from_file(str(COLLECTION_ROOT / "roles" / role / "defaults" / "main.yml"),
+                                               trusted_as_template=True) or {}
+        available = {**defaults, **task_vars}
+        templar = self._templar.copy_with_new_env(available_variables=available)
+        values, problems = {}, []
+        for name in options:
+            if name not in available:
+                continue
+            try:
+                values[name] = templar.template(available[name])
+            except AnsibleError as error:
+                problems.append("%s: cannot be evaluated: %s" % (name, error.message))
+        return values, problems
+
+    @staticmethod
+    def _checked(role, options, values):
+        """Type problems from the argument spec, then the role's rules over the variables
+        whose types were right."""
+        validated = ArgumentSpecValidator(options).validate(values)
+        problems, wrong = [], set()
+        for error in validated.errors:
+            message = str(error)
+            names = [name for name in _QUOTED_NAME.findall(message) if name in options]
+            wrong.update(names)
+            problems.append("%s: %s" % (names[0], message) if names else message)
+        right = Values((name, value) for name, value in validated.validated_parameters.items()
+                       if name not in wrong and name in values)
+        return problems + RULES[role](right)

@@ -1,0 +1,93 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the dbfleet.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Rules of the elasticache role's variables (roles/elasticache/meta/argument_specs.yml has
+their types). Limits, windows and log delivery are the elasticache_replication_group
+module's own rules, applied to the variables that feed its options."""
+
+import re
+
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_CACHE_CLUSTERS
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_ID_LENGTH
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_SNAPSHOT_RETENTION_DAYS
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MIN_WINDOW_MINUTES
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import log_delivery_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import aws_name
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import in_range
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import matches
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import needs
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import no_placeholders
+from ansible_collections.dbfleet.aws.plugins.module_utils.windows import window_problems
+
+NODE_TYPE = r"^cache\.[a-z0-9]+\.[a-z0-9]+$"
+ENGINE_VERSION = r"^\d+\.\d+$"
+# The AUTH token the role generates: AWS takes 16-128 characters; the role asks for 64 or more.
+MIN_GENERATED_TOKEN_LENGTH = 64
+MAX_TOKEN_LENGTH = 128
+
+
+def parameter_group_family(engine, version):
+    """The parameter group family of an engine version: redis6.x, redis7, valkey7, valkey8."""
+    major = int(version.split(".")[0])
+    return "%s%d%s" % (engine, major, ".x" if engine == "redis" and major < 7 else "")
+
+
+def _family_problems(values):
+    engine, version = values.get("elasticache_engine"), values.get("elasticache_engine_version")
+    family = values.get("elasticache_parameter_group_family")
+    if None in (engine, version, family) or not re.match(ENGINE_VERSION, version):
+        return []
+    expected = parameter_group_family(engine, version)
+    if family != expected:
+        return ["elasticache_parameter_group_family: must be %s, the family of %s %s (got %r)"
+                % (expected, engine, version, family)]
+    return []
+
+
+def _failover_problems(values):
+    nodes = values.get("elasticache_num_cache_clusters")
+    found = needs(values, "elasticache_automatic_failover", nodes is None or nodes >= 2,
+                  "needs elasticache_num_cache_clusters of at least 2")
+    found += needs(values, "elasticache_multi_az",
+                   values.get("elasticache_automatic_failover") and (nodes is None or nodes >= 2),
+                   "needs elasticache_automatic_failover and elasticache_num_cache_clusters of at least 2")
+    return found
+
+
+def _encryption_problems(values):
+    transit = values.get("elasticache_transit_encryption")
+    found = needs(values, "elasticache_kms_key_id", values.get("elasticache_at_rest_encryption"),
+                  "needs elasticache_at_rest_encryption true")
+    found += needs(values, "elasticache_auth_token_enabled", transit,
+                   "needs elasticache_transit_encryption true (ElastiCache accepts AUTH only over TLS)")
+    found += needs(values, "elasticache_auth_token_update_strategy", values.get("elasticache_auth_token_enabled"),
+                   "needs elasticache_auth_token_enabled true")
+    found += needs(values, "elasticache_client_tls", transit, "needs elasticache_transit_encryption true")
+    found += in_range(values, "elasticache_auth_token_length", MIN_GENERATED_TOKEN_LENGTH, MAX_TOKEN_LENGTH)
+    return found
+
+
+def problems(values):
+    """Every rule of the elasticache role's variables that values break."""
+    found = aws_name(values, "elasticache_replication_group_id", MAX_ID_LENGTH)
+    found += matches(values, "elasticache_engine_version", ENGINE_VERSION, "must look like 7.1 (major.minor)")
+    found += _family_problems(values)
+    found += aws_name(values, "elasticache_parameter_group_name", 255)
+    found += matches(values, "elasticache_node_type", NODE_TYPE, "must look like cache.r6g.large")
+    found += in_range(values, "elasticache_port", 1, 65535)
+    found += in_range(values, "elasticache_num_cache_clusters", 1, MAX_CACHE_CLUSTERS)
+    found += _failover_problems(values)
+    found += _encryption_problems(values)
+    found += in_range(values, "elasticache_snapshot_retention_limit", 0, MAX_SNAPSHOT_RETENTION_DAYS, " days")
+    found += window_problems("elasticache_snapshot_window", values.get("elasticache_snapshot_window"),
+                             "elasticache_maintenance_window", values.get("elasticache_maintenance_window"),
+                             MIN_WINDOW_MINUTES)
+    found += matches(values, "elasticache_notification_topic_arn",
+                     r"^(arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256})?$",
+                     "must be empty or an SNS topic ARN")
+    found += no_placeholders(values, "elasticache_subnet_ids", "elasticache_allowed_security_group_ids",
+                             "elasticache_kms_key_id")
+    found += log_delivery_problems(values.get("elasticache_log_delivery"), "elasticache_log_delivery")
+    return found

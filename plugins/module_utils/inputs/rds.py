@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the dbfleet.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Rules of the rds role's variables (roles/rds/meta/argument_specs.yml has their types)."""
+
+import re
+
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import aws_name
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import in_range
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import matches
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import needs
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import no_placeholders
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import replica_specs
+from ansible_collections.dbfleet.aws.plugins.module_utils.windows import window_problems
+
+# RDS wants the backup and the maintenance window each at least 30 minutes long.
+MIN_WINDOW_MINUTES = 30
+MAX_READ_REPLICAS = 15
+INSTANCE_CLASS = r"^db\.[a-z0-9]+\.[a-z0-9]+$"
+ENGINE_VERSION = r"^\d+\.\d+$"
+
+# PostgreSQL's reserved key words (those that cannot be a role name without quotes), which
+# RDS refuses as the master user name; rdsadmin and the rds_*/pg_* roles exist already.
+POSTGRES_RESERVED_WORDS = frozenset("""
+    all analyse analyze and any array as asc asymmetric authorization binary both case cast
+    check collate collation column concurrently constraint create cross current_catalog
+    current_date current_role current_schema current_time current_timestamp current_user
+    default deferrable desc distinct do else end except false fetch for foreign freeze from
+    full grant group having ilike in initially inner intersect into is isnull join lateral
+    leading left like limit localtime localtimestamp natural not notnull null offset on only
+    or order outer overlaps placing primary references returning right select session_user
+    similar some symmetric system_user table tablesample then to trailing true union unique
+    user using variadic verbose when where window with
+""".split())
+
+
+def master_username_problems(name, option="rds_master_username"):
+    """AWS's rule for an RDS for PostgreSQL master user name: 1-63 letters, digits or
+    underscores, starting with a letter, not a reserved word; `postgres` is allowed."""
+    if name is None:
+        return []
+    if not re.match(r"^[A-Za-z][A-Za-z0-9_]{0,62}$", name):
+        return ["%s: must be 1-63 letters, digits or underscores, starting with a letter (got %r)" % (option, name)]
+    lowered = name.lower()
+    if lowered in POSTGRES_RESERVED_WORDS:
+        return ["%s: %r is a PostgreSQL reserved word" % (option, name)]
+    if lowered == "rdsadmin" or lowered.startswith(("rds_", "pg_")):
+        return ["%s: %r is reserved by RDS (rdsadmin, rds_*, pg_*)" % (option, name)]
+    return []
+
+
+def _family_problems(values):
+    version, family = values.get("rds_engine_version"), values.get("rds_parameter_group_family")
+    if version is None or family is None or not re.match(ENGINE_VERSION, version):
+        return []
+    expected = "postgres" + version.split(".")[0]
+    if family != expected:
+        return ["rds_parameter_group_family: must be %s, the family of rds_engine_version %s (got %r)"
+                % (expected, version, family)]
+    return []
+
+
+def _storage_problems(values):
+    problems = in_range(values, "rds_allocated_storage", 20, 65536, " GiB")
+    allocated, maximum = values.get("rds_allocated_storage"), values.get("rds_max_allocated_storage")
+    if allocated is not None and maximum is not None and maximum != 0 and maximum <= allocated:
+        problems.append("rds_max_allocated_storage: must be 0 (no autoscaling) or above rds_allocated_storage %d "
+                        "(got %d)" % (allocated, maximum))
+    return problems
+
+
+def _performance_insights_problems(values):
+    days = values.get("rds_performance_insights_retention_period")
+    if days is None or days in (7, 731) or (days % 31 == 0 and 31 <= days <= 713):
+        return []
+    return ["rds_performance_insights_retention_period: must be 7, a multiple of 31 up to 713, or 731 (got %d)" % days]
+
+
+def _replica_problems(values):
+    problems = in_range(values, "rds_read_replica_count", 0, MAX_READ_REPLICAS)
+    if values.get("rds_read_replicas") and values.get("rds_read_replica_count"):
+        problems.append("rds_read_replicas: give either rds_read_replicas or rds_read_replica_count, not both")
+    if values.get("rds_identifier") is None:
+        return problems
+    specs = replica_specs(values)
+    if specs and values.get("rds_backup_retention_period") == 0:
+        problems.append("rds_backup_retention_period: read replicas need backups, at least 1 day (got 0)")
+    identifiers = [spec["identifier"] for spec in specs] + [values["rds_identifier"]]
+    if len(set(identifiers)) != len(identifiers):
+        problems.append("rds_read_replicas: replica identifiers must be unique and differ from rds_identifier")
+    for index, replica in enumerate(values.get("rds_read_replicas") or []):
+        if replica.get("instance_class") and not re.match(INSTANCE_CLASS, replica["instance_class"]):
+            problems.append("rds_read_replicas[%d].instance_class: must look like db.r6g.large (got %r)"
+                            % (index, replica["instance_class"]))
+    return problems
+
+
+def problems(values):
+    """Every rule of the rds role's variables that values break."""
+    if values.get("rds_state") == "absent":
+        identifier = values.get("rds_identifier")
+        if values.get("rds_confirm_deletion") != identifier:
+            return ["rds_confirm_deletion: rds_state absent deletes %s and its replicas; set rds_confirm_deletion "
+                    "to %s to confirm" % (identifier, identifier)]
+        return aws_name(values, "rds_final_snapshot_identifier", 255)
+    found = aws_name(values, "rds_identifier", 63, letters="a-z")
+    found += aws_name(values, "rds_final_snapshot_identifier", 255)
+    found += matches(values, "rds_engine_version", ENGINE_VERSION, "must look like 15.10 (major.minor)")
+    found += _family_problems(values)
+    found += matches(values, "rds_instance_class", INSTANCE_CLASS, "must look like db.r6g.large")
+    found += matches(values, "rds_replica_instance_class", INSTANCE_CLASS, "must look like db.r6g.large")
+    found += matches(values, "rds_db_name", r"^[A-Za-z][A-Za-z0-9_]{0,62}$",
+                     "must be 1-63 letters, digits or underscores, starting with a letter")
+    found += master_username_problems(values.get("rds_master_username"))
+    found += in_range(values, "rds_port", 1150, 65535)
+    found += _storage_problems(values)
+    found += in_range(values, "rds_backup_retention_period", 0, 35, " days")
+    found += window_problems("rds_backup_window", values.get("rds_backup_window"),
+                             "rds_maintenance_window", values.get("rds_maintenance_window"), MIN_WINDOW_MINUTES)
+    found += _performance_insights_problems(values)
+    found += no_placeholders(values, "rds_subnet_ids", "rds_allowed_security_group_ids")
+    if set(values.get("rds_allowed_cidrs") or []) & {"0.0.0.0/0", "::/0"}:
+        found.append("rds_allowed_cidrs: must not contain 0.0.0.0/0 or ::/0 (no public access)")
+    found += needs(values, "rds_kms_key_id", values.get("rds_storage_encrypted"), "needs rds_storage_encrypted true")
+    found += needs(values, "rds_availability_zone", not values.get("rds_multi_az"),
+                   "must be empty when rds_multi_az is true (RDS picks the zones)")
+    found += _replica_problems(values)
+    return found

@@ -1,0 +1,31 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the dbfleet.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The rds role's instances: the replicas its variables ask for, and which instances wait
+for a reboot. Pure functions, used by plugins/filter/rds.py and the preflight rules."""
+
+
+def replica_specs(values):
+    """rds_read_replicas or rds_read_replica_count, as a list of {identifier, instance_class,
+    availability_zone ('' for any)}."""
+    identifier = values.get("rds_identifier")
+    default_class = values.get("rds_replica_instance_class")
+    listed = values.get("rds_read_replicas") or []
+    if listed:
+        return [{"identifier": replica.get("identifier") or "%s-replica-%d" % (identifier, index),
+                 "instance_class": replica.get("instance_class") or default_class,
+                 "availability_zone": replica.get("availability_zone") or ""}
+                for index, replica in enumerate(listed, start=1)]
+    return [{"identifier": "%s-replica-%d" % (identifier, index), "instance_class": default_class,
+             "availability_zone": ""}
+            for index in range(1, (values.get("rds_read_replica_count") or 0) + 1)]
+
+
+def instances_pending_reboot(instances):
+    """Identifiers of the instances (as amazon.aws.rds_instance_info returns them) whose
+    parameter group waits for a reboot."""
+    return [instance["db_instance_identifier"] for instance in instances
+            if any(group.get("parameter_apply_status") == "pending-reboot"
+                   for group in instance.get("db_parameter_groups") or [])]

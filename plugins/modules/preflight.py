@@ -1,0 +1,68 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the dbfleet.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: preflight
+short_description: Check the variables of the collection's roles before any AWS call
+version_added: 0.1.0
+description:
+  - Runs on the controller (an action plugin; this file holds its documentation).
+  - For each role named in O(roles), takes the role's variables, the options of its
+    C(meta/argument_specs.yml) main entry point, from the play's variables over the role's
+    defaults, and templates them.
+  - The argument spec converts and checks their types; then the role's rules in
+    C(plugins/module_utils/inputs/<role>.py) check ranges, formats and combinations. The
+    modules the roles call apply the same rules to their own options.
+  - "Fails once, listing every problem of every role, each as V(<variable>: <rule>)."
+  - A role whose C(<role>_enabled) is false is left out. Each role that passed is added to
+    the fact C(dbfleet_preflight_passed); the role's own first task then skips the check.
+  - Makes no AWS call.
+author:
+  - dbfleet maintainers (@dbfleet)
+options:
+  roles:
+    description: The roles whose variables are checked.
+    type: list
+    elements: str
+    choices: [rds, elasticache]
+    default: [rds, elasticache]
+attributes:
+  check_mode:
+    support: full
+    description: Checks only, the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing to show.
+  platform:
+    support: full
+    platforms: all
+    description: Runs on the controller.
+"""
+
+EXAMPLES = r"""
+- name: Check the variables of the rds and elasticache roles
+  dbfleet.aws.preflight:
+    roles: [rds, elasticache]
+"""
+
+RETURN = r"""
+problems:
+  description: "Every problem found, each as V(<variable>: <rule>)."
+  returned: failure
+  type: list
+  elements: str
+  sample: ["rds_backup_retention_period: must be between 0 and 35 days (got 40)"]
+ansible_facts:
+  description: The roles that passed.
+  returned: success
+  type: dict
+  contains:
+    dbfleet_preflight_passed:
+      description: Names of the roles whose variables passed, with those of earlier checks.
+      type: list
+      elements: str
+      sample: [rds, elasticache]
+"""

@@ -1,0 +1,53 @@
+"""The elasticache role's input rules (plugins/module_utils/inputs/elasticache.py) on the
+local inventory's variables, broken one at a time."""
+
+import pytest
+import yaml
+
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import Values
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.elasticache import parameter_group_family
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.elasticache import problems
+
+from conftest import REPO_ROOT
+
+LOCAL = yaml.safe_load((REPO_ROOT / "inventories/local/group_vars/local/elasticache.yml").read_text())
+
+
+def values(**changes):
+    return Values({"elasticache_replication_group_id": "dbfleet-local", "elasticache_engine": "redis",
+                   "elasticache_parameter_group_family": "redis7", "elasticache_log_delivery": [],
+                   **LOCAL, **changes})
+
+
+def test_the_local_inventory_passes():
+    assert problems(values()) == []
+
+
+@pytest.mark.parametrize("engine, version, family", [
+    ("redis", "6.2", "redis6.x"), ("redis", "7.1", "redis7"), ("valkey", "7.2", "valkey7"), ("valkey", "8.0", "valkey8")])
+def test_parameter_group_family_of_an_engine_version(engine, version, family):
+    assert parameter_group_family(engine, version) == family
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"elasticache_parameter_group_family": "redis6.x"},
+     "elasticache_parameter_group_family: must be redis7, the family of redis 7.1 (got 'redis6.x')"),
+    ({"elasticache_num_cache_clusters": 7}, "elasticache_num_cache_clusters: must be between 1 and 6 (got 7)"),
+    ({"elasticache_num_cache_clusters": 1, "elasticache_multi_az": False},
+     "elasticache_automatic_failover: needs elasticache_num_cache_clusters of at least 2"),
+    ({"elasticache_node_type": "cache.r6g"}, "elasticache_node_type: must look like cache.r6g.large"),
+    ({"elasticache_transit_encryption": False, "elasticache_client_tls": False},
+     "elasticache_auth_token_enabled: needs elasticache_transit_encryption true"),
+    ({"elasticache_auth_token_length": 200}, "elasticache_auth_token_length: must be between 64 and 128 (got 200)"),
+    ({"elasticache_snapshot_window": "04:00-04:30"}, "elasticache_snapshot_window: must be at least 60 minutes long"),
+    ({"elasticache_snapshot_window": "05:30-06:30"},
+     "elasticache_snapshot_window: 05:30-06:30 overlaps elasticache_maintenance_window sun:05:00-sun:06:00"),
+    ({"elasticache_notification_topic_arn": "topic"}, "elasticache_notification_topic_arn: must be empty or an SNS"),
+    ({"elasticache_log_delivery": [{"log_type": "slow-log", "destination": "a"},
+                                   {"log_type": "slow-log", "destination": "b"}]},
+     "elasticache_log_delivery[1].log_type: slow-log is listed twice"),
+    ({"elasticache_replication_group_id": "x" * 41}, "elasticache_replication_group_id: must be 1-40 letters"),
+])
+def test_each_rule_names_its_variable(changes, expected):
+    found = problems(values(**changes))
+    assert [problem for problem in found if problem.startswith(expected)], found

@@ -1,0 +1,99 @@
+"""The rds role's input rules (plugins/module_utils/inputs/rds.py) on the local inventory's
+variables, broken one at a time."""
+
+import pytest
+import yaml
+
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import Values
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.rds import master_username_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.rds import problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import instances_pending_reboot
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import replica_specs
+
+from conftest import REPO_ROOT
+
+LOCAL = yaml.safe_load((REPO_ROOT / "inventories/local/group_vars/local/rds.yml").read_text())
+
+
+def values(**changes):
+    return Values({"rds_identifier": "dbfleet-local", "rds_state": "present", "rds_parameter_group_family": "postgres15",
+                   **LOCAL, **changes})
+
+
+def test_the_local_inventory_passes():
+    assert problems(values()) == []
+
+
+@pytest.mark.parametrize("name", ["postgres", "dbfleet_admin", "Admin1", "a" * 63])
+def test_master_usernames_aws_accepts(name):
+    assert master_username_problems(name) == []
+
+
+@pytest.mark.parametrize("name, rule", [
+    ("1admin", "starting with a letter"), ("a" * 64, "1-63"), ("admin-user", "letters, digits or underscores"),
+    ("user", "reserved word"), ("SELECT", "reserved word"), ("rdsadmin", "reserved by RDS"),
+    ("rds_superuser", "reserved by RDS"), ("pg_admin", "reserved by RDS"),
+])
+def test_master_usernames_aws_refuses(name, rule):
+    (problem,) = master_username_problems(name)
+    assert problem.startswith("rds_master_username: ") and rule in problem
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"rds_backup_retention_period": 36}, "rds_backup_retention_period: must be between 0 and 35 days (got 36)"),
+    ({"rds_engine_version": "14.10"}, "rds_parameter_group_family: must be postgres14, the family of "
+                                      "rds_engine_version 14.10 (got 'postgres15')"),
+    ({"rds_instance_class": "db.r6g..large"}, "rds_instance_class: must look like db.r6g.large"),
+    ({"rds_port": 1149}, "rds_port: must be between 1150 and 65535 (got 1149)"),
+    ({"rds_allocated_storage": 100, "rds_max_allocated_storage": 100},
+     "rds_max_allocated_storage: must be 0 (no autoscaling) or above rds_allocated_storage 100 (got 100)"),
+    ({"rds_backup_window": "03:00-03:20"}, "rds_backup_window: must be at least 30 minutes long"),
+    ({"rds_performance_insights_retention_period": 30},
+     "rds_performance_insights_retention_period: must be 7, a multiple of 31 up to 713, or 731 (got 30)"),
+    ({"rds_allowed_cidrs": ["10.0.0.0/16", "0.0.0.0/0"]}, "rds_allowed_cidrs: must not contain 0.0.0.0/0"),
+    ({"rds_subnet_ids": ["subnet-0123456789abcdef0"]}, "rds_subnet_ids: must be real ids"),
+    ({"rds_read_replica_count": 16}, "rds_read_replica_count: must be between 0 and 15 (got 16)"),
+    ({"rds_read_replica_count": 1, "rds_backup_retention_period": 0},
+     "rds_backup_retention_period: read replicas need backups"),
+    ({"rds_read_replicas": [{"identifier": "dbfleet-local"}], "rds_read_replica_count": 0},
+     "rds_read_replicas: replica identifiers must be unique and differ from rds_identifier"),
+    ({"rds_identifier": "Dbfleet--x"}, "rds_identifier: must be 1-63 lowercase letters"),
+])
+def test_each_rule_names_its_variable(changes, expected):
+    found = problems(values(**changes))
+    assert [problem for problem in found if problem.startswith(expected)], found
+
+
+def test_overlapping_windows_are_refused_and_touching_ones_are_not():
+    assert problems(values(rds_backup_window="03:00-04:00", rds_maintenance_window="mon:04:00-mon:05:00")) == []
+    (problem,) = problems(values(rds_backup_window="03:00-04:30", rds_maintenance_window="mon:04:00-mon:05:00"))
+    assert problem == "rds_backup_window: 03:00-04:30 overlaps rds_maintenance_window mon:04:00-mon:05:00"
+
+
+def test_deletion_needs_its_confirmation_and_nothing_else():
+    assert problems(values(rds_state="absent", rds_port=1)) == [
+        "rds_confirm_deletion: rds_state absent deletes dbfleet-local and its replicas; "
+        "set rds_confirm_deletion to dbfleet-local to confirm"]
+    assert problems(values(rds_state="absent", rds_confirm_deletion="dbfleet-local")) == []
+
+
+def test_missing_or_wrongly_typed_variables_skip_their_rules():
+    assert problems(Values({"rds_port": 80})) == ["rds_port: must be between 1150 and 65535 (got 80)"]
+
+
+def test_replica_specs_from_a_count_or_a_list():
+    assert replica_specs({"rds_identifier": "db", "rds_read_replica_count": 2, "rds_replica_instance_class": "db.t4g.micro"}) == [
+        {"identifier": "db-replica-1", "instance_class": "db.t4g.micro", "availability_zone": ""},
+        {"identifier": "db-replica-2", "instance_class": "db.t4g.micro", "availability_zone": ""}]
+    listed = [{"availability_zone": "us-east-1b"}, {"identifier": "r", "instance_class": "db.r6g.large"}]
+    assert replica_specs({"rds_identifier": "db", "rds_read_replicas": listed,
+                          "rds_replica_instance_class": "db.t4g.micro"}) == [
+        {"identifier": "db-replica-1", "instance_class": "db.t4g.micro", "availability_zone": "us-east-1b"},
+        {"identifier": "r", "instance_class": "db.r6g.large", "availability_zone": ""}]
+
+
+def test_instances_pending_reboot():
+    instances = [{"db_instance_identifier": "a", "db_parameter_groups": [{"parameter_apply_status": "pending-reboot"}]},
+                 {"db_instance_identifier": "b", "db_parameter_groups": [{"parameter_apply_status": "in-sync"}]},
+                 {"db_instance_identifier": "c"}]
+    assert instances_pending_reboot(instances) == ["a"]
