@@ -9,8 +9,13 @@ before any AWS call, and one failure listing every problem.
 Each role's variables are its argument spec's options, taken from the play's variables over
 the role's defaults and templated. The argument spec converts and checks their types, then
 plugins/module_utils/inputs/<role>.py checks what types cannot express (ranges, formats,
-combinations). A role whose <role>_enabled is false is left out. A passed role is added to
-the fact dbfleet_preflight_passed, so that the role's own first task skips the same check.
+combinations). Only when all of that holds, read-only calls (dbfleet.aws.engine_options_info,
+amazon.aws.rds_instance_info) check instance classes, node types, parameters and the running
+engine version against what AWS offers. A role whose <role>_enabled is false is left out. A
+passed role is added to the fact dbfleet_preflight_passed, so that the role's own first task
+skips the same check; `offerings: false` (the runbooks) leaves out the reads and marks no
+role as passed. The AWS connection options (region, endpoint_url, ...) are the task's,
+usually from module_defaults for group/dbfleet.aws.aws, and go to the modules it runs.
 
     - name: Check the variables of every role
       dbfleet.aws.preflight:
@@ -22,11 +27,15 @@ from pathlib import Path
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.dict_transformations import snake_dict_to_camel_dict
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs import elasticache
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs import rds
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_parameters import spec_from_elasticache
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import Values
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_parameters import spec_from_rds
 
 COLLECTION_ROOT = Path(__file__).resolve().parents[2]
 RULES = {"rds": rds.problems, "elasticache": elasticache.problems}
@@ -36,17 +45,17 @@ _QUOTED_NAME = re.compile(r"'([a-z][a-z0-9_]*)'")
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("roles",))
-    _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        roles = self._task.args.get("roles") or list(RULES)
+        connection_args = dict(self._task.args)
+        roles = connection_args.pop("roles", None) or list(RULES)
+        offerings = boolean(connection_args.pop("offerings", True), strict=True)
         unknown = [role for role in roles if role not in RULES]
         if unknown:
             raise AnsibleError("dbfleet.aws.preflight: roles: unknown role(s) %s; known: %s"
                                % (", ".join(unknown), ", ".join(RULES)))
-        problems, passed = [], list(task_vars.get(PASSED_FACT) or [])
+        problems, passed, checked = [], list(task_vars.get(PASSED_FACT) or []), {}
         for role in roles:
             options = self._argument_spec(role)
             values, role_problems = self._role_values(role, options, task_vars)
@@ -54,15 +63,52 @@ class ActionModule(ActionBase):
                 continue
             role_problems += self._checked(role, options, values)
             problems += role_problems
-            if not role_problems and role not in passed:
-                passed.append(role)
+            checked[role] = values
         if problems:
             result.update(failed=True, problems=problems,
                           msg="%d problem(s) with the variables, before any AWS call: %s"
                               % (len(problems), "; ".join(problems)))
+            return result
+        for role, values in checked.items():
+            if not offerings:
+                continue
+            role_problems = self._offering_problems(role, values, connection_args, task_vars)
+            problems += role_problems
+            if not role_problems and role not in passed:
+                passed.append(role)
+        if problems:
+            result.update(failed=True, problems=problems,
+                          msg="%d problem(s) with the variables against what AWS offers, before any change: %s"
+                              % (len(problems), "; ".join(problems)))
         else:
             result.update(changed=False, ansible_facts={PASSED_FACT: passed},
-                          msg="the variables of %s pass every rule" % ", ".join(roles))
+                          msg="the variables of %s pass every rule%s"
+                              % (", ".join(checked), "" if offerings else " that needs no AWS call"))
+        return result
+
+    def _offering_problems(self, role, values, connection_args, task_vars):
+        """The role's rules over what AWS offers, read with read-only modules."""
+        if role == "rds":
+            if values.get("rds_state") == "absent":
+                return []
+            options = self._module("dbfleet.aws.engine_options_info", connection_args, task_vars, engine="postgres",
+                                   engine_version=values["rds_engine_version"],
+                                   parameter_group_family=values["rds_parameter_group_family"])
+            running = self._module("amazon.aws.rds_instance_info", connection_args, task_vars,
+                                   db_instance_identifier=values["rds_identifier"])["instances"]
+            return rds.offering_problems(values, options["instance_classes"], _specs(options, spec_from_rds),
+                                         running[0]["engine_version"] if running else None)
+        options = self._module("dbfleet.aws.engine_options_info", connection_args, task_vars,
+                               engine=values["elasticache_engine"],
+                               parameter_group_family=values["elasticache_parameter_group_family"])
+        return elasticache.offering_problems(values, options["instance_classes"],
+                                             _specs(options, spec_from_elasticache))
+
+    def _module(self, name, connection_args, task_vars, **args):
+        result = self._execute_module(module_name=name, module_args=dict(connection_args, **args),
+                                      task_vars=task_vars)
+        if result.get("failed"):
+            raise AnsibleError("dbfleet.aws.preflight: %s failed: %s" % (name, result.get("msg")))
         return result
 
     def _argument_spec(self, role):
@@ -100,3 +146,9 @@ class ActionModule(ActionBase):
         right = Values((name, value) for name, value in validated.validated_parameters.items()
                        if name not in wrong and name in values)
         return problems + RULES[role](right)
+
+
+def _specs(options, spec_from_aws):
+    """{name: ParameterSpec} from engine_options_info's parameters (snake case)."""
+    return dict((parameter["parameter_name"], spec_from_aws(snake_dict_to_camel_dict(parameter, capitalize_first=True)))
+                for parameter in options["parameters"])

@@ -55,25 +55,32 @@ def _pages(client, operation, **params):
     return list(client.get_paginator(operation).paginate(**params))
 
 
-def _by_name(pages, container=None):
-    """{name: ParameterSpec} from every page's Parameters and CacheNodeTypeSpecificParameters."""
-    specs = {}
-    for page in pages:
-        holder = page.get(container, {}) if container else page
-        for parameter in holder.get("Parameters", []) + holder.get("CacheNodeTypeSpecificParameters", []):
-            specs[parameter["ParameterName"]] = spec_from_elasticache(parameter)
-    return specs
+def _listed(pages, container=None):
+    """Every page's Parameters, then every page's CacheNodeTypeSpecificParameters."""
+    holders = [page.get(container, {}) if container else page for page in pages]
+    return ([parameter for holder in holders for parameter in holder.get("Parameters", [])]
+            + [parameter for holder in holders for parameter in holder.get("CacheNodeTypeSpecificParameters", [])])
+
+
+def _by_name(parameters):
+    return dict((parameter["ParameterName"], spec_from_elasticache(parameter)) for parameter in parameters)
+
+
+def family_default_parameters(client, family):
+    """The family's engine-default parameters, node-type-specific ones last, as
+    DescribeEngineDefaultParameters lists them."""
+    return _listed(_pages(client, "describe_engine_default_parameters", CacheParameterGroupFamily=family),
+                   "EngineDefaults")
 
 
 def describe_family_defaults(client, family):
     """{name: ParameterSpec} of the family; each spec's value is the family default."""
-    pages = _pages(client, "describe_engine_default_parameters", CacheParameterGroupFamily=family)
-    return _by_name(pages, "EngineDefaults")
+    return _by_name(family_default_parameters(client, family))
 
 
 def describe_group_parameters(client, group_name):
     """{name: ParameterSpec} holding the group's current values and their Source."""
-    return _by_name(_pages(client, "describe_cache_parameters", CacheParameterGroupName=group_name))
+    return _by_name(_listed(_pages(client, "describe_cache_parameters", CacheParameterGroupName=group_name)))
 
 
 def describe_group(client, group_name):

@@ -64,10 +64,15 @@ def _paginate(client, operation, **params):
     return client.get_paginator(operation).paginate(**params).build_full_result()
 
 
+def family_default_parameters(client, family):
+    """The family's engine-default parameters as DescribeEngineDefaultParameters lists them."""
+    result = _paginate(client, "describe_engine_default_parameters", DBParameterGroupFamily=family)
+    return result.get("EngineDefaults", {}).get("Parameters", [])
+
+
 def describe_family_defaults(client, family):
     """{name: ParameterSpec} of the family; each spec's value is the family default."""
-    result = _paginate(client, "describe_engine_default_parameters", DBParameterGroupFamily=family)
-    return _by_name(result.get("EngineDefaults", {}).get("Parameters", []))
+    return _by_name(family_default_parameters(client, family))
 
 
 def describe_group_parameters(client, group_name):

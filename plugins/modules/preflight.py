@@ -15,11 +15,19 @@ description:
     defaults, and templates them.
   - The argument spec converts and checks their types; then the role's rules in
     C(plugins/module_utils/inputs/<role>.py) check ranges, formats and combinations. The
-    modules the roles call apply the same rules to their own options.
+    modules the roles call apply the same rules to their own options. Until all of that holds,
+    no AWS call is made.
+  - Then read-only calls check the variables against what AWS offers in the region
+    (M(dbfleet.aws.engine_options_info)) and against what runs, with the same rules, from
+    C(plugins/module_utils/inputs/<role>.py); the instance classes and node types exist for the
+    engine version, every parameter name and value is valid for the family, and the engine
+    version is not lower than the one the DB instance runs (M(amazon.aws.rds_instance_info)).
   - "Fails once, listing every problem of every role, each as V(<variable>: <rule>)."
-  - A role whose C(<role>_enabled) is false is left out. Each role that passed is added to
-    the fact C(dbfleet_preflight_passed); the role's own first task then skips the check.
-  - Makes no AWS call.
+  - A role whose C(<role>_enabled) is false is left out. Each role that passed every check,
+    O(offerings) included, is added to the fact C(dbfleet_preflight_passed); the role's own
+    first task then skips the check.
+  - The AWS connection options are the task's, usually set by C(module_defaults) for
+    C(group/dbfleet.aws.aws).
 author:
   - dbfleet maintainers (@dbfleet)
 options:
@@ -29,6 +37,17 @@ options:
     elements: str
     choices: [rds, elasticache]
     default: [rds, elasticache]
+  offerings:
+    description:
+      - Also check the variables against what AWS offers and what runs, with read-only calls.
+      - The roles' C(validate) entry points, which the runbooks use, set it to V(false); a
+        runbook works on what exists, and a class AWS no longer sells must not stop a failover.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
 attributes:
   check_mode:
     support: full
@@ -54,7 +73,9 @@ problems:
   returned: failure
   type: list
   elements: str
-  sample: ["rds_backup_retention_period: must be between 0 and 35 days (got 40)"]
+  sample:
+    - "rds_backup_retention_period: must be between 0 and 35 days (got 40)"
+    - "rds_instance_class: db.r6g.larg is not offered for postgres 15.10 in this region; did you mean db.r6g.large?"
 ansible_facts:
   description: The roles that passed.
   returned: success

@@ -45,3 +45,22 @@ def test_type_range_and_family_problems_in_one_message(local_aws):
 ], ids=["seven-nodes", "multi-az-on-one-node", "overlapping-windows", "short-token"])
 def test_bad_elasticache_input_fails_before_any_aws_call(local_aws, bad_vars, rule):
     assert rule in fails_in_the_preflight(local_aws, bad_vars)
+
+
+def test_what_aws_does_not_offer_fails_before_any_change(local_aws):
+    """A class, a node type and a parameter that do not exist: the preflight reads what AWS
+    offers (read-only calls) and lists all three before the first write."""
+    since = local_aws.recorder.mark()
+    result = run_playbook(PLAYBOOK, INVENTORY, env=ansible_environment(local_aws), expect_rc=2, extra_vars={
+        "rds_instance_class": "db.r6g.larg", "elasticache_node_type": "cache.r6g.lrge",
+        "rds_parameters": {"rds.force_ssl": 1, "max_conections": 100}})
+    assert "3 problem(s) with the variables against what AWS offers, before any change" in result.stdout
+    assert ("rds_instance_class: db.r6g.larg is not offered for postgres 15.10 in this region; "
+            "did you mean db.r6g.large?") in result.stdout
+    assert "rds_parameters.max_conections: unknown parameter for family postgres15 (did you mean max_connections?)" \
+        in result.stdout
+    assert ("elasticache_node_type: cache.r6g.lrge is not offered for family redis7 in this region; "
+            "did you mean cache.r6g.large?") in result.stdout
+    actions = {call["action"] for call in local_aws.recorder.calls(since)}
+    assert {"DescribeOrderableDBInstanceOptions", "DescribeEngineDefaultParameters"} <= actions
+    assert result.mutating == []

@@ -5,6 +5,7 @@
 
 """Helpers the per-role input rules share: each returns a list of "<variable>: <rule>"."""
 
+import difflib
 import re
 
 # The inventories' placeholder ids (subnet-0123456789abcdef0, ...): real ids must replace them.
@@ -61,6 +62,18 @@ def no_placeholders(values, *names):
 def needs(values, name, condition, rule):
     """`rule` when `name` is set (truthy) and `condition` does not hold."""
     return ["%s: %s" % (name, rule)] if values.get(name) and not condition else []
+
+
+def offered(name, value, choices, where):
+    """`name: <value> is not offered <where>` with the closest offered choice, or nothing."""
+    if value is None or value in choices:
+        return []
+    close = difflib.get_close_matches(value, list(choices), n=1)
+    return ["%s: %s is not offered %s%s" % (name, value, where, "; did you mean %s?" % close[0] if close else "")]
+
+
+def version_tuple(version):
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
 def _as_list(value):

@@ -19,6 +19,8 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import i
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import matches
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import needs
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import no_placeholders
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import offered
+from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import validate_parameters
 from ansible_collections.dbfleet.aws.plugins.module_utils.windows import window_problems
 
 NODE_TYPE = r"^cache\.[a-z0-9]+\.[a-z0-9]+$"
@@ -90,4 +92,16 @@ def problems(values):
     found += no_placeholders(values, "elasticache_subnet_ids", "elasticache_allowed_security_group_ids",
                              "elasticache_kms_key_id")
     found += log_delivery_problems(values.get("elasticache_log_delivery"), "elasticache_log_delivery")
+    return found
+
+
+def offering_problems(values, node_types, parameters):
+    """The rules that need what AWS offers: the node types the parameter group family runs on
+    and the family's parameters ({name: ParameterSpec}), both from
+    DescribeEngineDefaultParameters."""
+    family = values.get("elasticache_parameter_group_family")
+    found = offered("elasticache_node_type", values.get("elasticache_node_type"), node_types,
+                    "for family %s in this region" % family)
+    found += validate_parameters(values.get("elasticache_parameters") or {}, parameters, family,
+                                 option="elasticache_parameters")[1]
     return found

@@ -12,6 +12,10 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import i
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import matches
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import needs
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import no_placeholders
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import offered
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import version_tuple
+from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import validate_parameters
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_parameters import RDS_FORMULA_VARIABLES
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import replica_specs
 from ansible_collections.dbfleet.aws.plugins.module_utils.windows import window_problems
 
@@ -127,4 +131,31 @@ def problems(values):
     found += needs(values, "rds_availability_zone", not values.get("rds_multi_az"),
                    "must be empty when rds_multi_az is true (RDS picks the zones)")
     found += _replica_problems(values)
+    return found
+
+
+def offering_problems(values, instance_classes, parameters, running_version=None):
+    """The rules that need what AWS offers: the instance classes orderable for
+    rds_engine_version (DescribeOrderableDBInstanceOptions), the family's parameters
+    ({name: ParameterSpec}, None when not read), and the version the writer runs now, which
+    RDS cannot lower."""
+    version = values.get("rds_engine_version")
+    if not instance_classes:
+        return ["rds_engine_version: RDS offers no DB instance class for postgres %s in this region; "
+                "is the version right?" % version]
+    where = "for postgres %s in this region" % version
+    found = offered("rds_instance_class", values.get("rds_instance_class"), instance_classes, where)
+    if not values.get("rds_read_replicas"):
+        found += offered("rds_replica_instance_class", values.get("rds_replica_instance_class"), instance_classes, where)
+    for index, replica in enumerate(values.get("rds_read_replicas") or []):
+        found += offered("rds_read_replicas[%d].instance_class" % index, replica.get("instance_class"),
+                         instance_classes, where)
+    if parameters is not None:
+        found += validate_parameters(values.get("rds_parameters") or {}, parameters,
+                                     values.get("rds_parameter_group_family"), RDS_FORMULA_VARIABLES,
+                                     option="rds_parameters")[1]
+    if running_version and version and version_tuple(version) < version_tuple(running_version):
+        found.append("rds_engine_version: %s is lower than %s, the version %s runs; RDS cannot downgrade "
+                     "(restore a snapshot into a new instance instead)"
+                     % (version, running_version, values.get("rds_identifier")))
     return found

@@ -26,6 +26,7 @@ EXTENSION_MODULES = [
     "elasticache_parameters",
     "rds_snapshots",
     "elasticache_snapshots",
+    "engine_catalog",
 ]
 
 _installed = []

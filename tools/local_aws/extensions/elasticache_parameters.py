@@ -44,6 +44,7 @@ from moto.utilities.utils import get_partition
 from ..dataplane import redis as redis_plane
 from ..runtime import runtime
 from . import paging
+from .engine_catalog import node_type_specific_parameters
 from . import elasticache_replication_groups as replication_groups
 
 LOG = logging.getLogger(__name__)
@@ -307,7 +308,7 @@ def describe_engine_default_parameters(self):
             f"The parameter CacheParameterGroupFamily {family} is not a valid family.")
     result = _paged_result("Parameters", list(defaults.values()), self,
                            {"CacheParameterGroupFamily": family,
-                            "CacheNodeTypeSpecificParameters": []})
+                            "CacheNodeTypeSpecificParameters": node_type_specific_parameters(family)})
     return ActionResult({"EngineDefaults": result})
 
 

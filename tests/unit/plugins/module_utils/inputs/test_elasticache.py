@@ -1,11 +1,16 @@
 """The elasticache role's input rules (plugins/module_utils/inputs/elasticache.py) on the
 local inventory's variables, broken one at a time."""
 
+import json
+
 import pytest
 import yaml
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_parameters import spec_from_elasticache
+from ansible_collections.dbfleet.aws.plugins.module_utils.engine_options import node_type_memory
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import Values
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.elasticache import parameter_group_family
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.elasticache import offering_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.elasticache import problems
 
 from conftest import REPO_ROOT
@@ -51,3 +56,37 @@ def test_parameter_group_family_of_an_engine_version(engine, version, family):
 def test_each_rule_names_its_variable(changes, expected):
     found = problems(values(**changes))
     assert [problem for problem in found if problem.startswith(expected)], found
+
+
+# --- against what AWS offers --------------------------------------------------------------
+
+REDIS7_PARAMETERS = json.loads((REPO_ROOT / "tools/local_aws/data/elasticache_parameters_redis7.json").read_text())
+MAXMEMORY = {"ParameterName": "maxmemory", "DataType": "integer", "AllowedValues": "0-", "IsModifiable": False,
+             "CacheNodeTypeSpecificValues": [{"CacheNodeType": "cache.r6g.large", "Value": "14037181030"},
+                                             {"CacheNodeType": "cache.t3.micro", "Value": "536870912"}]}
+REDIS7 = {parameter["ParameterName"]: spec_from_elasticache(parameter) for parameter in REDIS7_PARAMETERS + [MAXMEMORY]}
+NODE_TYPES = sorted(node_type_memory(REDIS7_PARAMETERS + [MAXMEMORY]))
+
+
+def test_node_types_come_from_the_node_type_specific_maxmemory():
+    assert node_type_memory(REDIS7_PARAMETERS + [MAXMEMORY]) == {"cache.r6g.large": 14037181030,
+                                                                 "cache.t3.micro": 536870912}
+    assert node_type_memory(REDIS7_PARAMETERS) == {}
+
+
+def test_an_offered_node_type_and_valid_parameters_pass():
+    assert offering_problems(values(elasticache_parameters={"maxmemory-policy": "allkeys-lru"}),
+                             NODE_TYPES, REDIS7) == []
+
+
+def test_a_node_type_that_is_not_offered_and_bad_parameters_are_each_named():
+    found = offering_problems(values(elasticache_node_type="cache.r6g.lrge",
+                                     elasticache_parameters={"maxmemory-policy": "lru", "maxmemory": 1024,
+                                                             "timeot": 30}),
+                              NODE_TYPES, REDIS7)
+    assert found[0] == ("elasticache_node_type: cache.r6g.lrge is not offered for family redis7 in this region; "
+                        "did you mean cache.r6g.large?")
+    assert found[1] == "elasticache_parameters.maxmemory: not modifiable in family redis7"
+    assert found[2].startswith("elasticache_parameters.maxmemory-policy: ")
+    assert found[3] == "elasticache_parameters.timeot: unknown parameter for family redis7 (did you mean timeout?)"
+    assert len(found) == 4

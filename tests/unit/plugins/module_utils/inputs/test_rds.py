@@ -1,14 +1,18 @@
 """The rds role's input rules (plugins/module_utils/inputs/rds.py) on the local inventory's
 variables, broken one at a time."""
 
+import json
+
 import pytest
 import yaml
 
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import Values
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.rds import master_username_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.rds import offering_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.rds import problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import instances_pending_reboot
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import replica_specs
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_parameters import spec_from_rds
 
 from conftest import REPO_ROOT
 
@@ -97,3 +101,50 @@ def test_instances_pending_reboot():
                  {"db_instance_identifier": "b", "db_parameter_groups": [{"parameter_apply_status": "in-sync"}]},
                  {"db_instance_identifier": "c"}]
     assert instances_pending_reboot(instances) == ["a"]
+
+
+# --- against what AWS offers --------------------------------------------------------------
+
+OFFERED = ["db.m6g.large", "db.r6g.large", "db.r6g.xlarge", "db.t3.micro"]
+POSTGRES15 = {parameter["ParameterName"]: spec_from_rds(parameter) for parameter in
+              json.loads((REPO_ROOT / "tools/local_aws/data/rds_parameters_postgres15.json").read_text())}
+
+
+def test_offered_classes_and_valid_parameters_pass():
+    assert offering_problems(values(rds_parameters={"max_connections": 200, "log_min_duration_statement": 500}),
+                             OFFERED, POSTGRES15, running_version="15.10") == []
+
+
+def test_a_class_that_is_not_offered_names_the_closest_one():
+    found = offering_problems(values(rds_instance_class="db.r6g.larg", rds_replica_instance_class="db.r6g.large"),
+                              OFFERED, POSTGRES15)
+    assert found == ["rds_instance_class: db.r6g.larg is not offered for postgres 15.10 in this region; "
+                     "did you mean db.r6g.large?"]
+
+
+def test_listed_replicas_are_checked_one_by_one():
+    found = offering_problems(values(rds_read_replicas=[{"instance_class": "db.r6g.large"},
+                                                        {"instance_class": "db.x9.huge"}]), OFFERED, POSTGRES15)
+    assert found == ["rds_read_replicas[1].instance_class: db.x9.huge is not offered for postgres 15.10 in this region"]
+
+
+def test_no_class_at_all_means_the_version_is_wrong():
+    (problem,) = offering_problems(values(rds_engine_version="15.99"), [], POSTGRES15)
+    assert problem.startswith("rds_engine_version: RDS offers no DB instance class for postgres 15.99")
+
+
+def test_unknown_and_invalid_parameters_are_each_named():
+    found = offering_problems(values(rds_parameters={"max_conections": 200, "log_min_duration_statement": "soon"}),
+                              OFFERED, POSTGRES15)
+    assert len(found) == 2
+    assert found[0].startswith("rds_parameters.log_min_duration_statement: ")
+    assert found[1] == "rds_parameters.max_conections: unknown parameter for family postgres15 (did you mean max_connections?)"
+
+
+@pytest.mark.parametrize("wanted, running, lower", [
+    ("14.10", "15.10", True), ("15.9", "15.10", True), ("15.10", "15.10", False), ("16.3", "15.10", False)])
+def test_a_version_below_the_running_one_is_refused(wanted, running, lower):
+    found = offering_problems(values(rds_engine_version=wanted, rds_parameter_group_family="postgres" + wanted.split(".")[0]),
+                              OFFERED, None, running_version=running)
+    assert found == (["rds_engine_version: %s is lower than %s, the version dbfleet-local runs; RDS cannot downgrade "
+                      "(restore a snapshot into a new instance instead)" % (wanted, running)] if lower else [])
