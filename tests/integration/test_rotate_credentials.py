@@ -126,5 +126,19 @@ def test_production_needs_confirmation(local_aws):
     result = run_playbook("playbooks/rotate_credentials.yml", INVENTORY,
                           extra_vars={**EXTRA_VARS, "dbfleet_environment": "prod"},
                           env=ansible_environment(local_aws), expect_rc=2)
-    assert "prod needs -e confirm=prod" in result.stdout
+    output = " ".join(result.stdout.split())
+    # Only the rule that failed: the targets and the phase were right.
+    assert ("rotate_credentials refused on local-us-east-1, nothing was changed: confirm: environment prod is "
+            "protected; run again with -e confirm=prod") in output
+    assert "rotate_targets" not in output and "rotate_redis_phase" not in output
     assert local_aws.recorder.calls(since) == []
+
+
+def test_bad_request_names_each_broken_rule(local_aws):
+    result = run_playbook("playbooks/rotate_credentials.yml", INVENTORY,
+                          extra_vars={**EXTRA_VARS, "rotate_targets": "master,passwords", "rotate_redis_phase": "later"},
+                          env=ansible_environment(local_aws), expect_rc=2)
+    output = " ".join(result.stdout.split())
+    assert ("nothing was changed: rotate_targets: must list master, users or redis (got 'passwords'); "
+            "rotate_redis_phase: must be one of both, rotate, set (got 'later')") in output
+    assert "confirm:" not in output

@@ -11,7 +11,7 @@ put back at the end.
 import json
 import time
 from contextlib import closing
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import redis
@@ -156,7 +156,15 @@ def test_failover_rds_swaps_the_zones(provisioned, local_aws, tmp_path):
     assert report["details"]["zones_after"] == {"primary": after["AvailabilityZone"],
                                                 "secondary": after["SecondaryAvailabilityZone"]}
     assert all(check["passed"] for check in report["checks"])
-    assert "writer accepts connections and writes" in [check["name"] for check in report["checks"]]
+    (written,) = [check for check in report["checks"] if check["name"] == "writer accepts connections and writes"]
+    assert written["detail"] == "committed a row to dbfleet_runbook_heartbeat and read it back"
+    with closing(session_to(local_aws, WRITER)) as session:
+        cursor = session.cursor()
+        cursor.execute("SELECT runbook, at FROM dbfleet_runbook_heartbeat WHERE id = 1")
+        runbook_name, written_at = cursor.fetchone()
+    assert runbook_name == "failover"
+    assert report["started_at"] <= written_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ") \
+        <= report["finished_at"]
     reboots = [c["ids"].get("DBInstanceIdentifier") for c in result.mutating if c["action"] == "RebootDBInstance"]
     assert reboots == [WRITER]
 
@@ -287,6 +295,11 @@ def test_restore_redis_snapshot_into_a_new_group(provisioned, local_aws, tmp_pat
     ("restore", {"mode": "latest", "restore_time": "yesterday", "tables": ["x; DROP TABLE y"]},
      "mode: must be pitr or snapshot (got 'latest'); restore_time: only with mode=pitr; "
      "tables: x; DROP TABLE y must be table or schema.table"),
+    ("restore", {"mode": "snapshot", "snapshot": "any", "switch": "maybe"},
+     "restore refused on local-us-east-1, nothing was changed: switch: must be true or false (got 'maybe')"),
+    ("failover", {"target": "region"},
+     "failover refused on local-us-east-1, nothing was changed: target: region fails over to the DR replica of the "
+     "dr role, and no target of this run has one (dr_enabled and dr_replica_enabled); there is nothing to fail over to"),
     ("failover", {"target": "everything", "dbfleet_protected": True, "confirm": "prod"},
      "target: must be one of rds, redis, region (got 'everything'); "
      "confirm: environment local is protected; run again with -e confirm=local (got prod)"),
@@ -319,6 +332,32 @@ def test_check_mode_makes_no_mutating_call(provisioned, local_aws, tmp_path):
 
     assert local_aws.recorder.mutating(since) == []
     assert report["check_mode"] is True and report["outcome"] == "succeeded"
+    # Nothing failed over: no recovery time, and the checks that would prove a failover did not run.
+    assert (report["rto_seconds"], report["rto_from"], report["rto_to"]) == (None, None, None)
+    not_run = {check["name"]: check["detail"] for check in report["checks"] if check["passed"] is None}
+    assert set(not_run) == {"primary moved to the former standby zone", "writer accepts connections and writes"}
+    assert not_run["writer accepts connections and writes"] == "not run: check mode, nothing failed over"
+
+
+def test_restore_time_before_the_window_stops_at_the_pre_checks(provisioned, local_aws, tmp_path):
+    """The start of the window comes from DescribeDBInstanceAutomatedBackups: a time before it
+    fails the pre-checks, nothing is restored, and the report claims no restored point."""
+    automated = local_aws.client("rds", REGION).describe_db_instance_automated_backups(
+        DBInstanceIdentifier=WRITER)["DBInstanceAutomatedBackups"][0]
+    too_early = (automated["RestoreWindow"]["EarliestTime"] - timedelta(hours=1)).astimezone(timezone.utc)
+    since = local_aws.recorder.mark()
+    result, report = runbook(local_aws, tmp_path, "restore", expect_rc=2, mode="pitr",
+                             restore_time=too_early.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                             restore_identifier=PITR_RESTORE + "-early")
+
+    assert "check failed: restore time within the restorable window" in result.output
+    assert report["outcome"] == "failed" and report["restored_to"] is None
+    assert report["details"]["restorable_window"]["earliest"][:19] == \
+        automated["RestoreWindow"]["EarliestTime"].astimezone(timezone.utc).isoformat()[:19]
+    assert [entry["step"] for entry in report["timeline"]] == ["pre-checks"]
+    assert local_aws.recorder.mutating(since) == []
+    markdown = sorted(tmp_path.glob("restore-*.md"))[-1].read_text()
+    assert "| Point in time restored to | n/a: nothing was restored" in markdown
 
 
 @pytest.fixture
