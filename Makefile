@@ -16,7 +16,7 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 COLLECTION_LINK := .build/collections/ansible_collections/dbfleet/aws
 
-.PHONY: help demo test test-fast up down status venv venv-test system-deps system-deps-test collection \
+.PHONY: help demo psql test test-fast up down status venv venv-test system-deps system-deps-test collection \
         lint sanity unit local-aws-tests integration molecule build docs clean
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "make test   set everything up and run every test"
 	@echo "make test-fast   unit and packaging tests, sanity on changed files"
 	@echo "make up | down | status   the local AWS endpoint"
+	@echo "make psql   psql on the demo's writer (SECRET=<connection secret> for another user)"
 
 # --- setup -----------------------------------------------------------------
 # .venv links to a virtualenv cached per Python version and requirement files,
@@ -58,6 +59,10 @@ status:
 # --- the demo -----------------------------------------------------------------
 demo: up
 	$(BIN)/ansible-playbook playbooks/provision.yml -i inventories/local
+
+# psql on the demo's writer (SECRET=<connection secret name> for another user's).
+psql: up
+	$(PY) -m tools.local_aws.psql $(if $(SECRET),--secret $(SECRET))
 
 # --- tests --------------------------------------------------------------------
 # Each stage is timed; a table of the times closes the output (and so CI's log).

@@ -7,12 +7,15 @@ them back.
 """
 
 import re
+import subprocess
 from urllib.parse import quote
 
 import pytest
 import yaml
 
-from conftest import (LOCAL_HOST as HOST, LOCAL_INVENTORY as INVENTORY, LOCAL_REGION as REGION, REPO_ROOT,
+from tools.local_aws.psql import psql_command
+
+from conftest import (LOCAL_HOST as HOST, ansible_environment, LOCAL_INVENTORY as INVENTORY, LOCAL_REGION as REGION, REPO_ROOT,
                       describe_db_instance as describe, pg_connect, read_secret as secret)
 
 # The session's local environment: these modules run on one xdist worker, in this order.
@@ -150,6 +153,18 @@ def test_connection_secret_opens_a_postgresql_session(provisioned, rds, local_aw
         session.close()
 
 
+def test_make_psql_opens_the_writer_without_the_password_on_its_command_line(provisioned, local_aws):
+    """python -m tools.local_aws.psql (make psql) with psql's own arguments after --."""
+    env = {**ansible_environment(local_aws), "PGPASSWORD": ""}
+    result = subprocess.run([str(REPO_ROOT / ".venv/bin/python"), "-m", "tools.local_aws.psql", "--",
+                             "-Atc", "SELECT current_database() || ' ' || current_user"],
+                            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == f"{RDS_VARS['rds_db_name']} {RDS_VARS['rds_master_username']}"
+    argv, extra_env = psql_command(secret(local_aws, CONNECTION_SECRET), [])
+    assert secret(local_aws, CONNECTION_SECRET)["password"] not in " ".join(argv)
+    assert extra_env["PGPASSWORD"] == secret(local_aws, CONNECTION_SECRET)["password"]
+
+
 def test_password_never_appears_in_verbose_output(provisioned, local_aws):
     password = secret(local_aws, MASTER_SECRET)["password"]
     output = provisioned.stdout + provisioned.stderr
@@ -166,6 +181,28 @@ def test_second_run_changes_nothing(local_env_rerun, local_aws):
     assert local_env_rerun.mutating == []
     assert secret(local_aws, MASTER_SECRET) == local_env_rerun.secrets_before[MASTER_SECRET]
     assert secret(local_aws, CONNECTION_SECRET) == local_env_rerun.secrets_before[CONNECTION_SECRET]
+
+
+def summary_of(result):
+    """The msg of provision.yml's last task, "Summary of <host>", as YAML."""
+    block = result.stdout.split(f"TASK [Summary of {HOST}]", 1)[1].split("PLAY RECAP", 1)[0]
+    return yaml.safe_load(block.split("=>", 1)[1])["msg"]
+
+
+def test_the_run_ends_with_one_short_summary_per_target(local_env_rerun, local_env_drift, rds):
+    summary = summary_of(local_env_rerun)
+    writer = describe(rds, WRITER)
+    assert summary["rds"]["writer"] == f"{WRITER} {writer['Endpoint']['Address']}:{writer['Endpoint']['Port']}"
+    assert summary["rds"]["secrets"] == [MASTER_SECRET, CONNECTION_SECRET]
+    assert summary["rds"]["parameter_group"] == f"{PARAMETER_GROUP} (in-sync)"
+    assert summary["rds"]["pending_reboot"] == [] and summary["elasticache"]["pending_reboot"] == []
+    assert summary["elasticache"]["secrets"] == ["dbfleet/local/redis/auth-token", "dbfleet/local/redis/connection"]
+    assert summary["alarms"].startswith("39 alarms, topic arn:aws:sns:us-east-1:")
+    assert summary["changed"] == ["nothing reported by the roles"]
+    # The alarm names and the roles' whole results only with -v.
+    assert "dbfleet-local-rds-dbfleet-local-cpu" not in local_env_rerun.stdout
+    # The drift run corrected the writer's backup retention and says so.
+    assert "RDS writer settings: backup_retention_period" in summary_of(local_env_drift["apply"])["changed"]
 
 
 def test_check_diff_shows_drift_without_mutating(local_env_drift):
