@@ -50,6 +50,8 @@ def spec_from_elasticache(parameter):
     )
 
 
+# Pages, not build_full_result (paginated_query_with_retries): CacheNodeTypeSpecificParameters
+# is not a result key of the paginators, so a full result would keep only the first page's.
 @AWSRetry.jittered_backoff()
 def _pages(client, operation, **params):
     return list(client.get_paginator(operation).paginate(**params))

@@ -12,7 +12,7 @@ instances using a group, with paginators and jittered-backoff retries.
 import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_group_module import ParameterGroupService
@@ -59,14 +59,9 @@ def _by_name(parameters):
     return dict((parameter["ParameterName"], spec_from_rds(parameter)) for parameter in parameters)
 
 
-@AWSRetry.jittered_backoff()
-def _paginate(client, operation, **params):
-    return client.get_paginator(operation).paginate(**params).build_full_result()
-
-
 def family_default_parameters(client, family):
     """The family's engine-default parameters as DescribeEngineDefaultParameters lists them."""
-    result = _paginate(client, "describe_engine_default_parameters", DBParameterGroupFamily=family)
+    result = paginated_query_with_retries(client, "describe_engine_default_parameters", DBParameterGroupFamily=family)
     return result.get("EngineDefaults", {}).get("Parameters", [])
 
 
@@ -77,7 +72,7 @@ def describe_family_defaults(client, family):
 
 def describe_group_parameters(client, group_name):
     """{name: ParameterSpec} holding the group's current values and their Source."""
-    result = _paginate(client, "describe_db_parameters", DBParameterGroupName=group_name)
+    result = paginated_query_with_retries(client, "describe_db_parameters", DBParameterGroupName=group_name)
     return _by_name(result.get("Parameters", []))
 
 
@@ -96,7 +91,7 @@ def instances_using_group(client, group_name):
 
     DescribeDBInstances has no parameter-group filter, so every instance is scanned.
     """
-    result = _paginate(client, "describe_db_instances")
+    result = paginated_query_with_retries(client, "describe_db_instances")
     using = {}
     for instance in result.get("DBInstances", []):
         for attached in instance.get("DBParameterGroups", []):

@@ -141,6 +141,7 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
@@ -176,13 +177,14 @@ def validate(params):
 def describe(client, names, prefix):
     """{name: alarm} of the named alarms and, with a prefix, of every alarm under it."""
     found = {}
-    paginator = client.get_paginator("describe_alarms")
     if prefix:
-        for page in paginator.paginate(AlarmNamePrefix=prefix, AlarmTypes=["MetricAlarm"]).build_full_result()["MetricAlarms"]:
-            found[page["AlarmName"]] = page
+        result = paginated_query_with_retries(client, "describe_alarms", AlarmNamePrefix=prefix, AlarmTypes=["MetricAlarm"])
+        for alarm in result["MetricAlarms"]:
+            found[alarm["AlarmName"]] = alarm
     missing = sorted(name for name in names if name not in found and not (prefix and name.startswith(prefix)))
     for start in range(0, len(missing), BATCH):
-        result = paginator.paginate(AlarmNames=missing[start:start + BATCH], AlarmTypes=["MetricAlarm"]).build_full_result()
+        result = paginated_query_with_retries(client, "describe_alarms", AlarmNames=missing[start:start + BATCH],
+                                              AlarmTypes=["MetricAlarm"])
         for alarm in result["MetricAlarms"]:
             found[alarm["AlarmName"]] = alarm
     return found

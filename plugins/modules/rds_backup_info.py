@@ -156,6 +156,7 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
@@ -165,9 +166,8 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.backup_status import v
 from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_with_problems
 
 
-@AWSRetry.jittered_backoff()
 def _paginate(client, operation, key, **kwargs):
-    return client.get_paginator(operation).paginate(**kwargs).build_full_result()[key]
+    return paginated_query_with_retries(client, operation, **kwargs)[key]
 
 
 def _describe_instance(client, identifier):

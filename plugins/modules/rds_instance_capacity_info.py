@@ -103,6 +103,7 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
@@ -114,11 +115,10 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_w
 
 def max_connections_of(client, group):
     """The max_connections value of a parameter group (its own or the family default)."""
-    paginator = client.get_paginator("describe_db_parameters")
-    for page in paginator.paginate(DBParameterGroupName=group):
-        for parameter in page["Parameters"]:
-            if parameter["ParameterName"] == "max_connections":
-                return parameter.get("ParameterValue")
+    parameters = paginated_query_with_retries(client, "describe_db_parameters", DBParameterGroupName=group)
+    for parameter in parameters["Parameters"]:
+        if parameter["ParameterName"] == "max_connections":
+            return parameter.get("ParameterValue")
     return None
 
 
