@@ -255,6 +255,14 @@ def test_auth_token_without_strategy_rotates(elasticache, make_group):
     assert connect(primary_port(group), new).ping() is True
 
 
+def test_every_special_character_aws_permits_in_a_token_is_accepted(make_group):
+    """AWS's alphabet, which dbfleet.aws.elasticache_replication_group checks too
+    (TOKEN_SPECIAL_CHARACTERS, tests/unit/plugins/module_utils/test_elasticache_replication_groups.py)."""
+    secret = "Ab0!&#$^<>-" + uuid.uuid4().hex
+    group = make_group(auth_token=secret)
+    assert connect(primary_port(group), secret).ping() is True
+
+
 def test_token_changes_are_validated_and_delete_needs_transit_encryption_off(
         elasticache, make_group):
     secret = token()
@@ -264,6 +272,9 @@ def test_token_changes_are_validated_and_delete_needs_transit_encryption_off(
         ({"AuthToken": token(), "AuthTokenUpdateStrategy": "SET"},
          "InvalidParameterCombination"),
         ({"AuthToken": "bad%token-0123456789", "AuthTokenUpdateStrategy": "ROTATE"},
+         "InvalidParameterValue"),
+        # Printable, but not one of the special characters AWS permits (! & # $ ^ < > -).
+        ({"AuthToken": "bad*token-0123456789", "AuthTokenUpdateStrategy": "ROTATE"},
          "InvalidParameterValue"),
         ({"AuthTokenUpdateStrategy": "DELETE"}, "InvalidParameterCombination"),
     ]:

@@ -60,8 +60,8 @@ NODE_GROUP_ID = "0001"
 CACHE_NODE_ID = "0001"
 MAX_CACHE_CLUSTERS = 6
 DEFAULT_ENGINE_VERSIONS = {"redis": "7.1", "valkey": "8.0"}
-AUTH_TOKEN = re.compile(r'^[\x21-\x7e]{16,128}$')
-AUTH_TOKEN_FORBIDDEN = set('/"@%')
+# AWS: 16-128 printable characters, of which the only special ones are ! & # $ ^ < > -.
+AUTH_TOKEN = re.compile(r'^[A-Za-z0-9!&#$^<>-]{16,128}$')
 TOKEN_STRATEGIES = ("ROTATE", "SET", "DELETE")
 SNAPSHOTS_DIR = ".snapshots"
 # Windows AWS assigns when none is given (it picks one per region; these do not overlap).
@@ -242,10 +242,10 @@ def _data_plane_failure(problem):
 
 
 def _validate_auth_token(token):
-    if not AUTH_TOKEN.match(token) or AUTH_TOKEN_FORBIDDEN & set(token):
+    if not AUTH_TOKEN.match(token):
         raise InvalidParameterValueException(
-            "Invalid AuthToken provided. The AUTH token must be 16 to 128 printable "
-            "ASCII characters and must not contain '/', '\"', '@' or '%'.")
+            "Invalid AuthToken provided. The AUTH token must be 16 to 128 printable characters; "
+            "the only special characters permitted are !, &, #, $, ^, <, > and -.")
 
 
 def _validate_windows(snapshot_window, maintenance_window):

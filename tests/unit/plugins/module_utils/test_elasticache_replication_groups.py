@@ -99,6 +99,9 @@ def test_replication_group_id_rules(value, problem):
     (GOOD_TOKEN, None),
     ("a" * 16, None),
     ("a" * 128, None),
+    # Every special character AWS permits, as the local endpoint does (tests/local_aws).
+    ("Ab0!&#$^<>-" + "a" * 8, None),
+    ("abcdefghijklmnop*", "may contain only letters, digits"),
     ("a" * 15, "must be 16 to 128 characters long (got 15)"),
     ("a" * 129, "must be 16 to 128 characters long (got 129)"),
     ("abcdefghijklmnop/", "may contain only letters, digits"),
