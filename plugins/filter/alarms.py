@@ -10,15 +10,16 @@
   {{ region | dbfleet.aws.alarms_dashboard_body(db_instances, replicas, cache_clusters) }}
   {{ subscriptions | dbfleet.aws.alarms_subscription_problems }}
 
-The arithmetic lives in plugins/module_utils/alarms.py (unit-tested).
+The logic lives in plugins/module_utils/alarm_specs.py, dashboards.py and sns_subscriptions.py
+(unit-tested).
 """
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import dashboard_body
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import rds_alarms
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import redis_alarms
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import subscription_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import rds_alarms
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import redis_alarms
+from ansible_collections.dbfleet.aws.plugins.module_utils.dashboards import dashboard_body
+from ansible_collections.dbfleet.aws.plugins.module_utils.sns_subscriptions import subscription_problems
 
 
 def _rds_alarms(instances, prefix, settings, common):

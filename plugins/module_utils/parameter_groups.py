@@ -15,6 +15,10 @@ import difflib
 import re
 from decimal import Decimal, InvalidOperation
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_formulas import FormulaError
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_formulas import check_formula
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_formulas import is_formula
+
 STATIC = "static"
 DYNAMIC = "dynamic"
 
@@ -33,8 +37,6 @@ _NUMERIC_SINGLE = re.compile(r"^%s$" % _NUMBER)
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _REGEX_HINTS = frozenset("[]()*\\^$|?{}")
 _GROUP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
-_FORMULA_TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<symbol>[-+*/(),{}]))")
-FORMULA_FUNCTIONS = frozenset(("GREATEST", "LEAST", "SUM", "LOG"))
 FLOAT_TYPES = frozenset(("float", "real", "double"))
 
 # PostgreSQL's unit suffixes; memory in bytes, time in microseconds.
@@ -174,27 +176,11 @@ def _check_bounds(spec, number, text):
 
 
 def _check_formula(text, variables):
-    """Syntax of an RDS-style formula: {DBInstanceClassMemory*3/4}, GREATEST({...},1024)."""
-    position, depth_paren, depth_brace = 0, 0, 0
-    while position < len(text):
-        match = _FORMULA_TOKEN.match(text, position)
-        if not match or match.end() == position:
-            raise InvalidValue("formula %s has an unexpected character at position %d" % (text, position + 1))
-        position = match.end()
-        word, symbol = match.group("word"), match.group("symbol")
-        if word and word.upper() not in FORMULA_FUNCTIONS and word not in variables:
-            raise InvalidValue("formula %s uses unknown variable %s (known: %s)"
-                               % (text, word, ", ".join(sorted(variables))))
-        depth_paren += {"(": 1, ")": -1}.get(symbol, 0)
-        depth_brace += {"{": 1, "}": -1}.get(symbol, 0)
-        if depth_paren < 0 or depth_brace < 0:
-            raise InvalidValue("formula %s has unbalanced brackets" % text)
-    if depth_paren or depth_brace:
-        raise InvalidValue("formula %s has unbalanced brackets" % text)
-
-
-def _is_formula(text):
-    return text.startswith("{") or re.match(r"^(GREATEST|LEAST|SUM)\s*\(", text, re.IGNORECASE) is not None
+    """An RDS formula over `variables`: {DBInstanceClassMemory*3/4}, GREATEST({...},1024)."""
+    try:
+        check_formula(text, variables)
+    except FormulaError as error:
+        raise InvalidValue("formula %s: %s" % (text, error))
 
 
 def _normalise_boolean(spec, value, words):
@@ -216,7 +202,7 @@ def _normalise_integer(spec, value, formula_variables):
             raise InvalidValue("%r is not an integer" % value)
         value = int(value)
     text = str(value).strip()
-    if formula_variables and _is_formula(text):
+    if formula_variables and is_formula(text):
         _check_formula(text, formula_variables)
         return re.sub(r"\s+", "", text)
     converted = _in_spec_unit(spec, text)
@@ -317,7 +303,7 @@ def comparison_key(spec, value):
     """A key equal for equivalent values: 1.10 == 1.1, on == 1, "a, b" == "b,a"."""
     if value is None:
         return None
-    if spec.data_type == "integer" and _is_formula(str(value).strip()):
+    if spec.data_type == "integer" and is_formula(str(value).strip()):
         return re.sub(r"\s+", "", str(value))
     try:
         text = normalise_value(spec, value)

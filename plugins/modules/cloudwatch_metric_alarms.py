@@ -147,9 +147,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import alarm_changes
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import comparable
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import validate_alarm
+from ansible_collections.dbfleet.aws.plugins.module_utils.cloudwatch_alarms import alarm_changes
+from ansible_collections.dbfleet.aws.plugins.module_utils.cloudwatch_alarms import comparable
+from ansible_collections.dbfleet.aws.plugins.module_utils.cloudwatch_alarms import validate_alarm
 from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_with_problems
 
 BATCH = 100

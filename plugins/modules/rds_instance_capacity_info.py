@@ -13,8 +13,8 @@ description:
   - Reads each DB instance with C(DescribeDBInstances) and the effective C(max_connections) of its
     parameter group with C(DescribeDBParameters), as inputs for thresholds (alarms, sizing reports).
   - An explicit C(max_connections) is returned as it is; a formula such as the RDS default
-    C(LEAST({DBInstanceClassMemory/9531392},5000)) is evaluated with the memory of the instance class
-    (table in C(plugins/module_utils/alarms.py), from the RDS User Guide's hardware specifications).
+    C(LEAST({DBInstanceClassMemory/9531392},5000)) is evaluated with the memory of the instance class,
+    read from EC2's C(DescribeInstanceTypes) (the class C(db.r6g.large) runs on C(r6g.large)).
     RDS's C(DBInstanceClassMemory) is slightly lower than the class memory, so an evaluated formula is
     an upper bound.
   - Fails naming the instance when an instance does not exist or a formula cannot be evaluated.
@@ -66,7 +66,7 @@ instances:
       type: str
       sample: db.r6g.large
     class_memory_bytes:
-      description: Memory of the class in bytes; null for a class not in the table.
+      description: Memory of the class in bytes; null for a class with no EC2 instance type of its name.
       type: int
       sample: 17179869184
     allocated_storage:
@@ -107,9 +107,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginat
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import FormulaError
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import class_memory_bytes
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import resolve_max_connections
+from ansible_collections.dbfleet.aws.plugins.module_utils.instance_memory import class_memory_bytes
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_formulas import FormulaError
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_formulas import resolve_max_connections
 from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_with_problems
 
 
@@ -131,7 +131,8 @@ def main():
         supports_check_mode=True,
     )
     client = module.client("rds", retry_decorator=AWSRetry.jittered_backoff())
-    instances, problems, values, missing = [], [], {}, []
+    ec2 = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
+    instances, problems, values, memory, missing = [], [], {}, {}, []
     try:
         for identifier in module.params["db_instance_identifiers"]:
             try:
@@ -146,11 +147,13 @@ def main():
             if group and group not in values:
                 values[group] = max_connections_of(client, group)
             value = values.get(group)
+            if db["DBInstanceClass"] not in memory:
+                memory[db["DBInstanceClass"]] = class_memory_bytes(ec2, db["DBInstanceClass"])
             entry = {
                 "identifier": db["DBInstanceIdentifier"],
                 "role": "replica" if db.get("ReadReplicaSourceDBInstanceIdentifier") else "writer",
                 "instance_class": db["DBInstanceClass"],
-                "class_memory_bytes": class_memory_bytes(db["DBInstanceClass"]),
+                "class_memory_bytes": memory[db["DBInstanceClass"]],
                 "allocated_storage": db["AllocatedStorage"],
                 "storage_type": db.get("StorageType"),
                 "parameter_group": group,
@@ -162,13 +165,13 @@ def main():
             else:
                 try:
                     entry["max_connections"], entry["max_connections_source"] = resolve_max_connections(
-                        value, db["DBInstanceClass"], db["AllocatedStorage"])
+                        value, memory[db["DBInstanceClass"]], db["AllocatedStorage"], db["DBInstanceClass"])
                 except FormulaError as e:
                     problems.append("%s: max_connections %r of parameter group %s cannot be evaluated: %s"
                                     % (identifier, value, group, e))
             instances.append(entry)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="RDS call failed")
+        module.fail_json_aws(e, msg="RDS or EC2 call failed")
     if problems:
         fail_with_problems(module, problems)
     module.exit_json(changed=False, instances=instances, missing=missing)

@@ -1,23 +1,21 @@
+"""The alarm set, its comparison with CloudWatch, the dashboard and the SNS subscription rules
+(module_utils/alarm_specs.py, cloudwatch_alarms.py, dashboards.py, sns_subscriptions.py)."""
+
 import copy
 from pathlib import Path
 
-import pytest
 import yaml
 
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import GIB
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import MIB
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import RDS_KEYS
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import REDIS_KEYS
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import FormulaError
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import alarm_changes
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import class_memory_bytes
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import dashboard_body
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import evaluate_formula
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import rds_alarms
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import redis_alarms
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import resolve_max_connections
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import subscription_problems
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarms import validate_alarm
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import GIB
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import MIB
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import RDS_KEYS
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import REDIS_KEYS
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import rds_alarms
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import redis_alarms
+from ansible_collections.dbfleet.aws.plugins.module_utils.cloudwatch_alarms import alarm_changes
+from ansible_collections.dbfleet.aws.plugins.module_utils.cloudwatch_alarms import validate_alarm
+from ansible_collections.dbfleet.aws.plugins.module_utils.dashboards import dashboard_body
+from ansible_collections.dbfleet.aws.plugins.module_utils.sns_subscriptions import subscription_problems
 
 ROLE = Path(__file__).resolve().parents[4] / "roles" / "alarms"
 COMMON = {"period": 300, "evaluation_periods": 2, "datapoints_to_alarm": 2, "treat_missing_data": "missing",
@@ -34,45 +32,6 @@ REPLICA = dict(WRITER, identifier="app-prod-replica-1", role="replica")
 
 def by_name(alarms):
     return dict((alarm["AlarmName"], alarm) for alarm in alarms)
-
-
-@pytest.mark.parametrize("instance_class, gib", [
-    ("db.t3.micro", 1), ("db.t4g.medium", 4), ("db.t3.2xlarge", 32), ("db.m5.large", 8), ("db.m6g.xlarge", 16),
-    ("db.r6g.large", 16), ("db.r6g.xlarge", 32), ("db.r5.12xlarge", 384), ("db.r7g.16xlarge", 512),
-    ("db.m6i.24xlarge", 384),
-])
-def test_class_memory(instance_class, gib):
-    assert class_memory_bytes(instance_class) == gib * GIB
-
-
-@pytest.mark.parametrize("instance_class", ["db.x2g.large", "db.r6g.medium", "cache.r6g.large", "", None])
-def test_unknown_class_memory(instance_class):
-    assert class_memory_bytes(instance_class) is None
-
-
-def test_formulas_evaluate_as_rds_does():
-    memory = {"DBInstanceClassMemory": 16 * GIB}
-    assert evaluate_formula("LEAST({DBInstanceClassMemory/9531392},5000)", memory) == 16 * GIB // 9531392 == 1802
-    assert evaluate_formula("GREATEST({DBInstanceClassMemory*1024/63963136},65536)", memory) == 275036
-    assert evaluate_formula("GREATEST({DBInstanceClassMemory*1024/63963136},65536)", {"DBInstanceClassMemory": GIB}) == 65536
-    assert evaluate_formula("{DBInstanceClassMemory/32768}", memory) == 524288
-    assert evaluate_formula("SUM({DBInstanceClassMemory/1073741824},4)", memory) == 20
-    assert evaluate_formula(" 200 ", memory) == 200
-
-
-@pytest.mark.parametrize("formula", ["LEAST({DBInstanceClassMemory/9531392}", "{Unknown/2}", "{DBInstanceClassMemory/0}",
-                                     "LEAST(1,2) 3", "abc", "{DBInstanceClassMemory-1}"])
-def test_bad_formulas_raise(formula):
-    with pytest.raises(FormulaError):
-        evaluate_formula(formula, {"DBInstanceClassMemory": GIB})
-
-
-def test_max_connections_explicit_or_formula():
-    assert resolve_max_connections("200", "db.r6g.large") == (200, "explicit")
-    assert resolve_max_connections("LEAST({DBInstanceClassMemory/9531392},5000)", "db.t3.micro") == (112, "formula")
-    assert resolve_max_connections("LEAST({DBInstanceClassMemory/9531392},5000)", "db.r6g.16xlarge") == (5000, "formula")
-    with pytest.raises(FormulaError, match="db.x2g.large"):
-        resolve_max_connections("LEAST({DBInstanceClassMemory/9531392},5000)", "db.x2g.large")
 
 
 def test_rds_thresholds_from_sizes():

@@ -1,0 +1,203 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the dbfleet.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The alarm set of an environment, without AWS calls: thresholds computed from the real
+sizes (allocated storage, max_connections) and the per-environment settings, as
+PutMetricAlarm requests (plugins/filter/alarms.py, roles/alarms)."""
+
+GIB = 1024 ** 3
+MIB = 1024 ** 2
+BURSTABLE_PREFIXES = ("db.t2.", "db.t3.", "db.t4g.")
+
+
+def is_burstable(instance_class):
+    return (instance_class or "").startswith(BURSTABLE_PREFIXES)
+
+
+RDS_NAMESPACE = "AWS/RDS"
+ELASTICACHE_NAMESPACE = "AWS/ElastiCache"
+GREATER = "GreaterThanThreshold"
+LESS = "LessThanThreshold"
+
+# key: (metric, statistic, comparison, applies to: all | replica | burstable)
+RDS_ALARMS = (
+    ("cpu", "CPUUtilization", "Average", GREATER, "all"),
+    ("free-storage", "FreeStorageSpace", "Average", LESS, "all"),
+    ("connections", "DatabaseConnections", "Maximum", GREATER, "all"),
+    ("freeable-memory", "FreeableMemory", "Average", LESS, "all"),
+    ("read-latency", "ReadLatency", "Average", GREATER, "all"),
+    ("write-latency", "WriteLatency", "Average", GREATER, "all"),
+    ("replica-lag", "ReplicaLag", "Maximum", GREATER, "replica"),
+    ("disk-queue-depth", "DiskQueueDepth", "Average", GREATER, "all"),
+    ("burst-balance", "BurstBalance", "Average", LESS, "burstable"),
+)
+# key: (metric, statistic, comparison, applies to: all | replicated); hit-rate is metric math.
+REDIS_ALARMS = (
+    ("cpu", "CPUUtilization", "Average", GREATER, "all"),
+    ("engine-cpu", "EngineCPUUtilization", "Average", GREATER, "all"),
+    ("memory", "DatabaseMemoryUsagePercentage", "Average", GREATER, "all"),
+    ("connections", "CurrConnections", "Maximum", GREATER, "all"),
+    ("evictions", "Evictions", "Sum", GREATER, "all"),
+    ("hit-rate", None, None, LESS, "all"),
+    ("replication-lag", "ReplicationLag", "Maximum", GREATER, "replicated"),
+    ("swap", "SwapUsage", "Average", GREATER, "all"),
+)
+RDS_KEYS = tuple(spec[0] for spec in RDS_ALARMS)
+REDIS_KEYS = tuple(spec[0] for spec in REDIS_ALARMS)
+
+
+def rds_threshold(key, settings, instance):
+    """Threshold of an RDS alarm in the metric's unit (bytes, seconds, count, percent)."""
+    if key == "free-storage":
+        return int(instance["allocated_storage"] * GIB * settings["free_storage_percent"] // 100)
+    if key == "connections":
+        return int(instance["max_connections"] * settings["connections_percent"] // 100)
+    if key == "freeable-memory":
+        return int(settings["freeable_memory_mib"] * MIB)
+    if key in ("read-latency", "write-latency"):
+        return settings[key.replace("-", "_") + "_ms"] / 1000.0
+    return {
+        "cpu": settings["cpu_percent"],
+        "replica-lag": settings["replica_lag_seconds"],
+        "disk-queue-depth": settings["disk_queue_depth"],
+        "burst-balance": settings["burst_balance_percent"],
+    }[key]
+
+
+def redis_threshold(key, settings):
+    if key == "swap":
+        return int(settings["swap_mib"] * MIB)
+    return {
+        "cpu": settings["cpu_percent"],
+        "engine-cpu": settings["engine_cpu_percent"],
+        "memory": settings["memory_percent"],
+        "connections": settings["connections"],
+        "evictions": settings["evictions"],
+        "hit-rate": settings["hit_rate_percent"],
+        "replication-lag": settings["replication_lag_seconds"],
+    }[key]
+
+
+def alarm_name(prefix, service, resource, key):
+    return "%s-%s-%s-%s" % (prefix, service, resource, key)
+
+
+def _number(value):
+    """CloudWatch stores thresholds as doubles; keep integers integral for stable comparisons."""
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+def _base(common, name, description, comparison, threshold):
+    return {
+        "AlarmName": name,
+        "AlarmDescription": description,
+        "ComparisonOperator": comparison,
+        "Threshold": float(_number(threshold)),
+        "EvaluationPeriods": int(common["evaluation_periods"]),
+        "DatapointsToAlarm": int(common.get("datapoints_to_alarm") or common["evaluation_periods"]),
+        "TreatMissingData": common.get("treat_missing_data") or "missing",
+        "ActionsEnabled": True,
+        "AlarmActions": list(common.get("alarm_actions") or []),
+        "OKActions": list(common.get("ok_actions") or []),
+        "InsufficientDataActions": list(common.get("insufficient_data_actions") or []),
+    }
+
+
+def _metric_alarm(common, name, description, namespace, metric, statistic, dimensions, comparison, threshold):
+    alarm = _base(common, name, description, comparison, threshold)
+    alarm.update({
+        "Namespace": namespace,
+        "MetricName": metric,
+        "Statistic": statistic,
+        "Period": int(common["period"]),
+        "Dimensions": [{"Name": key, "Value": value} for key, value in dimensions],
+    })
+    return alarm
+
+
+def _hit_rate_alarm(common, name, description, cluster_id, threshold):
+    alarm = _base(common, name, description, LESS, threshold)
+    # No requests in a period gives no data point (0 / 0), which is not a breach.
+    alarm["TreatMissingData"] = "notBreaching"
+
+    def stat(query_id, metric):
+        return {
+            "Id": query_id,
+            "MetricStat": {
+                "Metric": {"Namespace": ELASTICACHE_NAMESPACE, "MetricName": metric,
+                           "Dimensions": [{"Name": "CacheClusterId", "Value": cluster_id}]},
+                "Period": int(common["period"]),
+                "Stat": "Sum",
+            },
+            "ReturnData": False,
+        }
+
+    alarm["Metrics"] = [
+        stat("hits", "CacheHits"),
+        stat("misses", "CacheMisses"),
+        {"Id": "hit_rate", "Expression": "100 * hits / (hits + misses)", "Label": "Cache hit rate (%)",
+         "ReturnData": True},
+    ]
+    return alarm
+
+
+def rds_alarms(prefix, instances, settings, common):
+    """Alarms of the writer and replicas; `instances` hold identifier, role (writer or
+    replica), instance_class, allocated_storage (GiB) and max_connections."""
+    alarms = []
+    enabled = settings.get("enabled_alarms") or RDS_KEYS
+    for instance in instances:
+        for key, metric, statistic, comparison, applies in RDS_ALARMS:
+            if key not in enabled:
+                continue
+            if applies == "replica" and instance["role"] != "replica":
+                continue
+            if applies == "burstable" and not is_burstable(instance["instance_class"]):
+                continue
+            threshold = rds_threshold(key, settings, instance)
+            alarms.append(_metric_alarm(
+                common, alarm_name(prefix, "rds", instance["identifier"], key),
+                "%s %s %s %s (%s)" % (instance["identifier"], metric, ">" if comparison == GREATER else "<",
+                                      _number(threshold), describe_threshold(key, settings, instance)),
+                RDS_NAMESPACE, metric, statistic, [("DBInstanceIdentifier", instance["identifier"])],
+                comparison, threshold))
+    return alarms
+
+
+def describe_threshold(key, settings, instance):
+    if key == "free-storage":
+        return "%s %% of %s GiB" % (_number(settings["free_storage_percent"]), instance["allocated_storage"])
+    if key == "connections":
+        return "%s %% of max_connections %s" % (_number(settings["connections_percent"]), instance["max_connections"])
+    if key == "freeable-memory":
+        return "%s MiB" % _number(settings["freeable_memory_mib"])
+    if key in ("read-latency", "write-latency"):
+        return "%s ms" % _number(settings[key.replace("-", "_") + "_ms"])
+    return "managed by dbfleet.aws"
+
+
+def redis_alarms(prefix, clusters, settings, common):
+    """Alarms of every member cluster (node) of a replication group; `clusters` is
+    {cache_cluster_id: role}."""
+    alarms = []
+    enabled = settings.get("enabled_alarms") or REDIS_KEYS
+    replicated = len(clusters) > 1
+    for cluster_id in sorted(clusters):
+        for key, metric, statistic, comparison, applies in REDIS_ALARMS:
+            if key not in enabled or (applies == "replicated" and not replicated):
+                continue
+            threshold = redis_threshold(key, settings)
+            name = alarm_name(prefix, "redis", cluster_id, key)
+            if key == "hit-rate":
+                alarms.append(_hit_rate_alarm(common, name, "%s cache hit rate < %s %%" % (cluster_id, _number(threshold)),
+                                              cluster_id, threshold))
+                continue
+            description = "%s %s %s %s" % (cluster_id, metric, ">" if comparison == GREATER else "<", _number(threshold))
+            if key == "evictions":
+                description += " per %s s" % int(common["period"])
+            alarms.append(_metric_alarm(common, name, description, ELASTICACHE_NAMESPACE, metric, statistic,
+                                        [("CacheClusterId", cluster_id)], comparison, threshold))
+    return alarms
