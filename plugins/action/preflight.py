@@ -31,6 +31,8 @@ from ansible.module_utils.common.dict_transformations import snake_dict_to_camel
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs import alarms
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs import dr
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs import elasticache
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs import rds
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_parameters import spec_from_elasticache
@@ -38,7 +40,10 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import V
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_parameters import spec_from_rds
 
 COLLECTION_ROOT = Path(__file__).resolve().parents[2]
-RULES = {"rds": rds.problems, "elasticache": elasticache.problems}
+# The rules of each role; a module's CONTEXT names the other roles' variables its rules read.
+RULES = {"rds": rds, "elasticache": elasticache, "alarms": alarms, "dr": dr}
+# The roles whose variables are also checked against what AWS offers.
+OFFERINGS = ("rds", "elasticache")
 PASSED_FACT = "dbfleet_preflight_passed"
 _QUOTED_NAME = re.compile(r"'([a-z][a-z0-9_]*)'")
 
@@ -72,7 +77,7 @@ class ActionModule(ActionBase):
         for role, values in checked.items():
             if not offerings:
                 continue
-            role_problems = self._offering_problems(role, values, connection_args, task_vars)
+            role_problems = self._offering_problems(role, values, connection_args, task_vars) if role in OFFERINGS else []
             problems += role_problems
             if not role_problems and role not in passed:
                 passed.append(role)
@@ -123,7 +128,7 @@ class ActionModule(ActionBase):
         available = {**defaults, **task_vars}
         templar = self._templar.copy_with_new_env(available_variables=available)
         values, problems = {}, []
-        for name in options:
+        for name in list(options) + list(getattr(RULES[role], "CONTEXT", ())):
             if name not in available:
                 continue
             try:
@@ -136,7 +141,8 @@ class ActionModule(ActionBase):
     def _checked(role, options, values):
         """Type problems from the argument spec, then the role's rules over the variables
         whose types were right."""
-        validated = ArgumentSpecValidator(options).validate(values)
+        validated = ArgumentSpecValidator(options).validate(dict((name, value) for name, value in values.items()
+                                                                 if name in options))
         problems, wrong = [], set()
         for error in validated.errors:
             message = str(error)
@@ -145,7 +151,8 @@ class ActionModule(ActionBase):
             problems.append("%s: %s" % (names[0], message) if names else message)
         right = Values((name, value) for name, value in validated.validated_parameters.items()
                        if name not in wrong and name in values)
-        return problems + RULES[role](right)
+        right.update((name, values[name]) for name in getattr(RULES[role], "CONTEXT", ()) if name in values)
+        return problems + RULES[role].problems(right)
 
 
 def _specs(options, spec_from_aws):

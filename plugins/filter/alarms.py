@@ -8,10 +8,8 @@
   {{ instances | dbfleet.aws.rds_alarms(prefix, settings, common) }}
   {{ member_clusters | dbfleet.aws.redis_alarms(prefix, settings, common) }}
   {{ region | dbfleet.aws.alarms_dashboard_body(db_instances, replicas, cache_clusters) }}
-  {{ subscriptions | dbfleet.aws.alarms_subscription_problems }}
 
-The logic lives in plugins/module_utils/alarm_specs.py, dashboards.py and sns_subscriptions.py
-(unit-tested).
+The logic lives in plugins/module_utils/alarm_specs.py and dashboards.py (unit-tested).
 """
 
 from ansible.errors import AnsibleFilterError
@@ -19,7 +17,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import rds_alarms
 from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import redis_alarms
 from ansible_collections.dbfleet.aws.plugins.module_utils.dashboards import dashboard_body
-from ansible_collections.dbfleet.aws.plugins.module_utils.sns_subscriptions import subscription_problems
 
 
 def _rds_alarms(instances, prefix, settings, common):
@@ -46,5 +43,4 @@ class FilterModule(object):
             "rds_alarms": _rds_alarms,
             "redis_alarms": _redis_alarms,
             "alarms_dashboard_body": _dashboard_body,
-            "alarms_subscription_problems": subscription_problems,
         }

@@ -3,7 +3,7 @@
 # Copyright: Contributors to the dbfleet.aws project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The rules of the SNS subscriptions of the alarms topic (plugins/filter/alarms.py)."""
+"""The rules of the SNS subscriptions of the alarms topic (module_utils/inputs/alarms.py)."""
 
 import re
 

@@ -35,8 +35,8 @@ options:
     description: The roles whose variables are checked.
     type: list
     elements: str
-    choices: [rds, elasticache]
-    default: [rds, elasticache]
+    choices: [rds, elasticache, alarms, dr]
+    default: [rds, elasticache, alarms, dr]
   offerings:
     description:
       - Also check the variables against what AWS offers and what runs, with read-only calls.
@@ -62,9 +62,9 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Check the variables of the rds and elasticache roles
+- name: Check the variables of the rds, elasticache, alarms and dr roles
   dbfleet.aws.preflight:
-    roles: [rds, elasticache]
+    roles: [rds, elasticache, alarms, dr]
 """
 
 RETURN = r"""

@@ -68,10 +68,13 @@ def test_bad_variables_fail_before_any_aws_call(local_aws, apply):
     since = local_aws.recorder.mark()
     process = apply({"dr_rds_snapshot_retention": {"keep_last": -1, "hourly": 2}, "dr_copy_region": "us-east-1",
                      "dr_rpo_minutes": 0}, expect_rc=2)
-    assert "dr_rds_snapshot_retention, dr_elasticache_snapshot_retention and dr_copy_retention take only" \
-        in process.stdout
-    assert "dr_rto_minutes and dr_rpo_minutes must be at least 1" in process.stdout
-    assert "dr_copy_region must differ from dbfleet_region (us-east-1)" in process.stdout
+    output = " ".join(process.stdout.split())
+    assert "4 problem(s) with the variables, before any AWS call" in output
+    assert "dr_rds_snapshot_retention.hourly: unknown rule; use keep_last, daily, weekly, monthly, yearly, " \
+        "max_age_days" in output
+    assert "dr_rds_snapshot_retention.keep_last: must be at least 0, got -1" in output
+    assert "dr_rpo_minutes: must be at least 1 (got 0)" in output
+    assert "dr_copy_region: must differ from dbfleet_region us-east-1" in output
     assert local_aws.recorder.calls(since) == []
 
 

@@ -64,3 +64,12 @@ def test_what_aws_does_not_offer_fails_before_any_change(local_aws):
     actions = {call["action"] for call in local_aws.recorder.calls(since)}
     assert {"DescribeOrderableDBInstanceOptions", "DescribeEngineDefaultParameters"} <= actions
     assert result.mutating == []
+
+
+def test_every_role_in_one_message(local_aws):
+    """rds, alarms and dr variables broken at once: one failure names all three."""
+    output = fails_in_the_preflight(local_aws, {"rds_port": 80, "alarms_period": 45, "dr_rpo_minutes": 0})
+    assert "3 problem(s) with the variables, before any AWS call" in output
+    assert "rds_port: must be between 1150 and 65535 (got 80)" in output
+    assert "alarms_period: must be 10, 30 or a multiple of 60 seconds (got 45)" in output
+    assert "dr_rpo_minutes: must be at least 1 (got 0)" in output

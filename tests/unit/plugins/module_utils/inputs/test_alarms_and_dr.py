@@ -1,0 +1,60 @@
+"""The alarms and dr roles' input rules (plugins/module_utils/inputs/alarms.py, dr.py) on
+the roles' defaults and the local inventory, broken one at a time."""
+
+import pytest
+import yaml
+
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs import alarms
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs import dr
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import Values
+
+from conftest import REPO_ROOT
+
+
+def role_values(role, **changes):
+    """The role's defaults that hold no template, with the changes."""
+    defaults = yaml.safe_load((REPO_ROOT / "roles" / role / "defaults" / "main.yml").read_text())
+    plain = dict((name, value) for name, value in defaults.items() if "{{" not in str(value))
+    names = {"dbfleet_region": "us-east-1", "alarms_name_prefix": "dbfleet-local", "alarms_topic_name": "t",
+             "alarms_dashboard_name": "d", "alarms_rds_event_subscription_name": "e"}
+    return Values(plain, **{**names, **changes})
+
+
+def test_the_defaults_pass():
+    assert alarms.problems(role_values("alarms")) == []
+    assert dr.problems(role_values("dr")) == []
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"alarms_period": 45}, "alarms_period: must be 10, 30 or a multiple of 60 seconds (got 45)"),
+    ({"alarms_period": 3600, "alarms_evaluation_periods": 25},
+     "alarms_evaluation_periods: alarms_period times alarms_evaluation_periods must be at most one day"),
+    ({"alarms_evaluation_periods": 2, "alarms_datapoints_to_alarm": 3},
+     "alarms_datapoints_to_alarm: must be between 1 and alarms_evaluation_periods 2 (got 3)"),
+    ({"alarms_rds_cpu_percent": 120.0}, "alarms_rds_cpu_percent: must be between 0 and 100 (got 120.0)"),
+    ({"alarms_redis_swap_mib": 0.0}, "alarms_redis_swap_mib: must be above 0 (got 0.0)"),
+    ({"alarms_ok_actions": ["sns-topic"]}, "alarms_ok_actions: 'sns-topic' must be an ARN or the word topic"),
+    ({"alarms_name_prefix": "bad--prefix"}, "alarms_name_prefix: must be 1-100 letters"),
+    ({"alarms_subscriptions": [{"protocol": "email", "endpoint": "ops"}]}, "alarms_subscriptions: "),
+    ({"alarms_elasticache_notifications": True, "elasticache_notification_topic_arn": "arn:aws:sns:us-east-1:1:t"},
+     "elasticache_notification_topic_arn: must be empty when alarms_elasticache_notifications is true"),
+], ids=["period", "one-day", "datapoints", "percent", "positive", "actions", "prefix", "subscriptions", "notifications"])
+def test_each_broken_alarms_rule_names_its_variable(changes, expected):
+    (problem,) = alarms.problems(role_values("alarms", **changes))
+    assert problem.startswith(expected)
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"dr_copy_retention": {"keep_last": 2}}, ["dr_copy_retention: needs dr_copy_region"]),
+    ({"dr_copy_region": "us-east-1"}, ["dr_copy_region: must differ from dbfleet_region us-east-1"]),
+    ({"dr_rto_minutes": 0}, ["dr_rto_minutes: must be at least 1 (got 0)"]),
+    ({"dr_elasticache_snapshot_retention": {"max_age_days": 0}},
+     ["dr_elasticache_snapshot_retention.max_age_days: 0 would delete every unprotected snapshot; use at least 1 "
+      "or leave it out"]),
+    ({"dr_replica_enabled": True, "dr_replica_region": "us-east-1", "dr_replica_identifier": "db-"},
+     ["dr_replica_region: dr_replica_enabled needs a region other than dbfleet_region us-east-1 (got 'us-east-1')",
+      "dr_replica_identifier: must be 1-63 letters, digits or single hyphens, starting with a letter and not ending "
+      "with a hyphen (got 'db-')"]),
+], ids=["copy-without-region", "same-region", "rto", "max-age-zero", "replica"])
+def test_each_broken_dr_rule_names_its_variable(changes, expected):
+    assert dr.problems(role_values("dr", **changes)) == expected
