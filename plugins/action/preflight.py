@@ -32,6 +32,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs import alarms
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs import db_users
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs import dr
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs import elasticache
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs import rds
@@ -41,7 +42,7 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.rds_parameters import 
 
 COLLECTION_ROOT = Path(__file__).resolve().parents[2]
 # The rules of each role; a module's CONTEXT names the other roles' variables its rules read.
-RULES = {"rds": rds, "elasticache": elasticache, "alarms": alarms, "dr": dr}
+RULES = {"rds": rds, "elasticache": elasticache, "db_users": db_users, "alarms": alarms, "dr": dr}
 # The roles whose variables are also checked against what AWS offers.
 OFFERINGS = ("rds", "elasticache")
 PASSED_FACT = "dbfleet_preflight_passed"

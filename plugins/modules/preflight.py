@@ -35,8 +35,8 @@ options:
     description: The roles whose variables are checked.
     type: list
     elements: str
-    choices: [rds, elasticache, alarms, dr]
-    default: [rds, elasticache, alarms, dr]
+    choices: [rds, elasticache, db_users, alarms, dr]
+    default: [rds, elasticache, db_users, alarms, dr]
   offerings:
     description:
       - Also check the variables against what AWS offers and what runs, with read-only calls.
@@ -62,9 +62,9 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Check the variables of the rds, elasticache, alarms and dr roles
+- name: Check the variables of every role
   dbfleet.aws.preflight:
-    roles: [rds, elasticache, alarms, dr]
+    roles: [rds, elasticache, db_users, alarms, dr]
 """
 
 RETURN = r"""

@@ -153,8 +153,11 @@ def test_bad_input_fails_before_any_aws_call(provisioned, local_aws):
     since = local_aws.recorder.mark()
     users = USERS_VARS["db_users_list"] + [{"name": "Bad-Name", "profile": "custom"}]
     result = run_users(local_aws, expect_rc=2, db_users_list=users)
-    assert "db_users_list[3] (Bad-Name): name must be" in result.stdout
-    assert "db_users_list[3] (Bad-Name): privileges are given only with profile custom" in result.stdout
+    output = " ".join(result.stdout.split())
+    assert "2 problem(s) with the variables, before any AWS call" in output
+    assert "db_users_list[3] (Bad-Name).name: must be 1-63 lowercase letters" in output
+    assert "db_users_list[3] (Bad-Name).privileges: given only with profile custom, and profile custom needs them" \
+        in output
     assert local_aws.recorder.calls(since) == []
 
 

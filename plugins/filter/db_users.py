@@ -1,0 +1,24 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the dbfleet.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Filters of the db_users role, over plugins/module_utils/db_users.py (unit-tested).
+
+  {{ db_users_list | dbfleet.aws.db_users_specs(default_database, default_schemas, secret_prefix) }}
+  {{ db_users_specs | dbfleet.aws.db_users_grant_plan }}
+  {{ db_users_rls_policies | dbfleet.aws.db_users_policy_specs(default_database) }}
+"""
+
+from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import grant_plan
+from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import policy_specs
+from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import user_specs
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "db_users_specs": user_specs,
+            "db_users_grant_plan": grant_plan,
+            "db_users_policy_specs": policy_specs,
+        }

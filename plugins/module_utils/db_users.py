@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the dbfleet.aws project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The db_users role's plans, without a database call: every user with its defaults filled
+in, the grants and revokes for community.postgresql.postgresql_privs, and the row-level
+security policies with the digest that tells whether one changed. Used by
+plugins/filter/db_users.py and the role's input rules."""
+
+import hashlib
+import json
+
+# Privileges of each profile, per object type.
+PROFILES = {
+    "readwrite": {"tables": ["SELECT", "INSERT", "UPDATE", "DELETE"], "sequences": ["USAGE", "SELECT", "UPDATE"],
+                  "functions": []},
+    "readonly": {"tables": ["SELECT"], "sequences": ["SELECT"], "functions": []},
+    "analytics": {"tables": ["SELECT"], "sequences": ["SELECT"], "functions": ["EXECUTE"]},
+}
+CUSTOM = "custom"
+# Every privilege of each object type; what a user's profile leaves out is revoked.
+ALL_PRIVILEGES = {
+    "tables": ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
+    "sequences": ["USAGE", "SELECT", "UPDATE"],
+    "functions": ["EXECUTE"],
+}
+# postgresql_privs type and default-privileges object class of each object type.
+OBJECT_TYPES = {
+    "tables": {"type": "table", "default": "TABLES"},
+    "sequences": {"type": "sequence", "default": "SEQUENCES"},
+    "functions": {"type": "function", "default": "FUNCTIONS"},
+}
+
+
+def user_specs(users, default_database, default_schemas, secret_prefix):
+    """db_users_list with every default filled in."""
+    specs = []
+    for user in users:
+        profile = user.get("profile") or ""
+        privileges = (user.get("privileges") or {}) if profile == CUSTOM else PROFILES.get(profile, {})
+        specs.append({
+            "name": user["name"],
+            "profile": profile,
+            "privileges": dict((kind, [privilege.upper() for privilege in privileges.get(kind) or []])
+                               for kind in ("tables", "sequences", "functions")),
+            "databases": user.get("databases") or [default_database],
+            "schemas": user.get("schemas") or list(default_schemas),
+            "connection_limit": int(user.get("connection_limit") if user.get("connection_limit") not in (None, "")
+                                    else -1),
+            "iam_auth": bool(user.get("iam_auth", False)),
+            "secret_name": user.get("secret_name") or "%s/%s" % (secret_prefix, user["name"]),
+        })
+    return specs
+
+
+def _items(user, database):
+    """What one user needs in one database: CONNECT, USAGE on each schema, the profile's
+    privileges on each object type (and as default privileges), what it leaves out revoked."""
+    items = [{"database": database, "type": "database", "objs": database, "privs": "CONNECT", "state": "present"}]
+    for schema in user["schemas"]:
+        items.append({"database": database, "type": "schema", "objs": schema, "privs": "USAGE", "state": "present"})
+        for kind, names in OBJECT_TYPES.items():
+            granted = user["privileges"][kind]
+            revoked = [privilege for privilege in ALL_PRIVILEGES[kind] if privilege not in granted]
+            for state, privileges in (("present", granted), ("absent", revoked)):
+                if privileges:
+                    items.append({"database": database, "type": names["type"], "schema": schema,
+                                  "privs": ",".join(privileges), "state": state})
+            if granted:
+                items.append({"database": database, "type": "default_privs", "schema": schema,
+                              "objs": names["default"], "privs": ",".join(granted), "state": "present"})
+    return items
+
+
+def grant_plan(specs):
+    """Grants and revokes for postgresql_privs, users with the same grant on the same objects
+    merged into one item with their names in `roles`, in the order first needed."""
+    merged = {}
+    for user in specs:
+        for database in user["databases"]:
+            for item in _items(user, database):
+                key = json.dumps(item, sort_keys=True)
+                merged.setdefault(key, (item, []))[1].append(user["name"])
+    return [dict(item, roles=roles) for item, roles in merged.values()]
+
+
+def policy_specs(policies, default_database):
+    """db_users_rls_policies with defaults filled in and a digest of each definition, kept
+    as the policy's comment to tell whether it changed."""
+    specs = []
+    for policy in policies:
+        spec = {
+            "name": policy["name"],
+            "table": policy["table"] if "." in policy["table"] else "public." + policy["table"],
+            "database": policy.get("database") or default_database,
+            "command": (policy.get("command") or "ALL").upper(),
+            "roles": policy.get("roles") or ["PUBLIC"],
+            "permissive": bool(policy.get("permissive", True)),
+            "using": policy.get("using") or "",
+            "with_check": policy.get("with_check") or "",
+        }
+        digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+        specs.append(dict(spec, digest="dbfleet:" + digest))
+    return specs

@@ -1,0 +1,95 @@
+"""The db_users role's plans (plugins/module_utils/db_users.py) and input rules
+(plugins/module_utils/inputs/db_users.py)."""
+
+import hashlib
+import json
+
+import pytest
+
+from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import grant_plan
+from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import policy_specs
+from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import user_specs
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import Values
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.db_users import problems
+
+USERS = [{"name": "app_user", "profile": "readwrite", "connection_limit": 100, "iam_auth": True},
+         {"name": "readonly_user", "profile": "readonly"},
+         {"name": "etl", "profile": "custom", "privileges": {"tables": ["select", "truncate"]},
+          "databases": ["warehouse"], "schemas": ["staging"], "secret_name": "x/etl"}]
+
+
+def specs():
+    return user_specs(USERS, "app", ["public"], "dbfleet/local/rds/users")
+
+
+def test_specs_fill_every_default():
+    app, readonly, etl = specs()
+    assert app == {"name": "app_user", "profile": "readwrite",
+                   "privileges": {"tables": ["SELECT", "INSERT", "UPDATE", "DELETE"],
+                                  "sequences": ["USAGE", "SELECT", "UPDATE"], "functions": []},
+                   "databases": ["app"], "schemas": ["public"], "connection_limit": 100, "iam_auth": True,
+                   "secret_name": "dbfleet/local/rds/users/app_user"}
+    assert (readonly["connection_limit"], readonly["iam_auth"]) == (-1, False)
+    assert etl["privileges"] == {"tables": ["SELECT", "TRUNCATE"], "sequences": [], "functions": []}
+    assert (etl["databases"], etl["schemas"], etl["secret_name"]) == (["warehouse"], ["staging"], "x/etl")
+
+
+def test_grant_plan_merges_users_with_the_same_grant_and_revokes_the_rest():
+    plan = grant_plan(specs())
+    connect = [item for item in plan if item["type"] == "database" and item["objs"] == "app"]
+    assert connect == [{"database": "app", "type": "database", "objs": "app", "privs": "CONNECT", "state": "present",
+                        "roles": ["app_user", "readonly_user"]}]
+    table_revokes = {tuple(item["roles"]): item["privs"] for item in plan
+                     if item["type"] == "table" and item["state"] == "absent"}
+    assert table_revokes == {("app_user",): "TRUNCATE,REFERENCES,TRIGGER",
+                             ("readonly_user",): "INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER",
+                             ("etl",): "INSERT,UPDATE,DELETE,REFERENCES,TRIGGER"}
+    defaults = [item for item in plan if item["type"] == "default_privs" and item["objs"] == "FUNCTIONS"]
+    assert defaults == []  # no profile here grants EXECUTE
+    assert {item["database"] for item in plan if "etl" in item["roles"]} == {"warehouse"}
+
+
+def test_policy_digest_is_the_sha256_of_the_sorted_definition():
+    (spec,) = policy_specs([{"name": "own_rows", "table": "orders", "using": "owner = current_user"}], "app")
+    definition = {key: value for key, value in spec.items() if key != "digest"}
+    assert definition == {"name": "own_rows", "table": "public.orders", "database": "app", "command": "ALL",
+                          "roles": ["PUBLIC"], "permissive": True, "using": "owner = current_user", "with_check": ""}
+    expected = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
+    assert spec["digest"] == "dbfleet:" + expected
+
+
+def values(**changes):
+    return Values({"db_users_list": USERS, "db_users_password_length": 32, "db_users_secret_recovery_window": 7,
+                   "db_users_default_database": "app", "db_users_default_schemas": ["public"],
+                   "db_users_extensions": [{"name": "pg_stat_statements"}], "db_users_rls_policies": [],
+                   "rds_master_username": "dbadmin", **changes})
+
+
+def test_good_users_pass():
+    assert problems(values()) == []
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"db_users_list": USERS + [{"name": "app_user", "profile": "readonly"}]}, "db_users_list: user names must be unique"),
+    ({"db_users_list": [{"name": "dbadmin", "profile": "readonly"}]}, "db_users_list[0] (dbadmin).name: must be"),
+    ({"db_users_list": [{"name": "pg_reader", "profile": "readonly"}]}, "db_users_list[0] (pg_reader).name: must be"),
+    ({"db_users_list": [{"name": "x", "profile": "admin"}]},
+     "db_users_list[0] (x).profile: must be readwrite, readonly, analytics or custom (got 'admin')"),
+    ({"db_users_list": [{"name": "x", "profile": "readonly", "privileges": {"tables": ["SELECT"]}}]},
+     "db_users_list[0] (x).privileges: given only with profile custom"),
+    ({"db_users_list": [{"name": "x", "profile": "custom", "privileges": {"tables": ["DROP"]}}]},
+     "db_users_list[0] (x).privileges.tables: DROP not among SELECT"),
+    ({"db_users_list": [{"name": "x", "profile": "readonly", "connection_limit": -2}]},
+     "db_users_list[0] (x).connection_limit: must be -1 (no limit) or more (got -2)"),
+    ({"db_users_password_length": 8}, "db_users_password_length: must be between 16 and 128 (got 8)"),
+    ({"db_users_default_schemas": ["Public"]}, "db_users_default_database, db_users_default_schemas: must be lowercase"),
+    ({"db_users_extensions": [{"name": "Bad Ext"}]}, "db_users_extensions[0].name: must be an extension name"),
+    ({"db_users_rls_policies": [{"name": "p", "table": "orders", "command": "INSERT", "using": "true"}]},
+     "db_users_rls_policies[0] (p): needs using or with_check; INSERT takes only with_check"),
+    ({"db_users_rls_policies": [{"name": "p", "table": "orders", "using": "true", "roles": ["Bad-Role"]}]},
+     "db_users_rls_policies[0] (p).roles: must be role names or PUBLIC (got Bad-Role)"),
+], ids=["unique", "master-user", "reserved", "profile", "privileges-without-custom", "unknown-privilege",
+        "connection-limit", "password-length", "schema", "extension", "insert-using", "policy-roles"])
+def test_each_broken_rule_names_its_variable(changes, expected):
+    (problem,) = problems(values(**changes))
+    assert problem.startswith(expected)
