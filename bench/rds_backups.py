@@ -24,10 +24,9 @@ import uuid
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT / "tests"))
 sys.path.insert(0, str(REPO_ROOT))
 
-from conftest import LocalAws, endpoint_port, endpoint_state_dir, pg_connect  # noqa: E402
+from tools.local_aws.client import LocalAws, endpoint_port, endpoint_state_dir, pg_connect  # noqa: E402
 from tools.local_aws.dataplane import postgres  # noqa: E402
 
 PASSWORD = uuid.uuid4().hex

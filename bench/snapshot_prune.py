@@ -23,10 +23,10 @@ import uuid
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT / "tests"))
 sys.path.insert(0, str(REPO_ROOT))
 
-from conftest import LocalAws, ansible_environment, endpoint_port, endpoint_state_dir, run_playbook  # noqa: E402
+from tools.local_aws.client import (  # noqa: E402
+    LocalAws, ansible_environment, endpoint_port, endpoint_state_dir, run_ansible_playbook)
 
 PLAY_HEADER = """---
 - name: Bench
@@ -75,7 +75,9 @@ def timed_playbook(work, name, body, extra_vars, env):
     inventory = work / "inventory.yml"
     inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
     start = time.monotonic()
-    run_playbook(playbook, inventory, extra_vars=extra_vars, env=env)
+    result = run_ansible_playbook(playbook, inventory, extra_vars=extra_vars, env=env)
+    if result.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}")
     return time.monotonic() - start
 
 

@@ -31,28 +31,20 @@ import functools
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-import boto3
-import psycopg2
 import pytest
-from botocore.config import Config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from tools.local_aws.recorder import Recorder, is_mutating  # noqa: E402
-
-VENV_BIN = REPO_ROOT / ".venv" / "bin"
-DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counters>(?:\w+=\d+\s*)+)$")
-
+# Re-exported to the tests (from conftest import ...).
+from tools.local_aws.client import (  # noqa: E402  pylint: disable=unused-import
+    DUMMY_CREDENTIALS, VENV_BIN, LocalAws, ansible_environment, describe_db_instance, endpoint_port,
+    endpoint_state_dir, free_port, parse_recap, pg_connect, port_answers, read_secret, run_ansible_playbook)
 
 # Under `pytest -n N` (pytest-xdist) each worker ("gw0", "gw1", ...) gets an endpoint of
 # its own, on its own port and state dir, so that its call log holds its own calls only.
@@ -115,68 +107,6 @@ def pytest_collection_modifyitems(items):
     items.sort(key=weight)
 
 
-def endpoint_port():
-    return int(os.environ.get("LOCAL_AWS_PORT", "5000"))
-
-
-def endpoint_state_dir():
-    return Path(os.environ.get("LOCAL_AWS_STATE_DIR", REPO_ROOT / ".local")).resolve()
-
-
-class LocalAws:
-    """Handle on the running endpoint: boto3 clients, recorder and control API."""
-
-    def __init__(self, port, state_dir):
-        self.port = port
-        self.state_dir = Path(state_dir)
-        self.url = f"http://127.0.0.1:{port}"
-        self.recorder = Recorder(state_dir)
-
-    def client(self, service, region="us-east-1", **config):
-        """A boto3 client bound to the endpoint; `config` goes to botocore Config."""
-        return boto3.client(
-            service,
-            region_name=region,
-            endpoint_url=self.url,
-            aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            config=Config(**config) if config else None,
-        )
-
-    def control(self, method, path, body=None):
-        """Call the endpoint's control API (/_local_aws/<path>) and return its JSON answer."""
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(
-            f"{self.url}/_local_aws/{path}", data=data, method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"{}")
-
-    def health(self):
-        """The health answer, None when nothing healthy listens on the port."""
-        try:
-            answer = self.control("GET", "health")
-        except (urllib.error.URLError, OSError, ValueError):
-            return None
-        return answer if answer.get("status") == "ok" else None
-
-    def healthy(self):
-        return self.health() is not None
-
-    def set_faults(self, rules):
-        """Install fault rules, e.g. [{"action": "DescribeDBInstances", "first_n": 2,
-        "error": "Throttling"}]; replaces any rules set before."""
-        return self.control("POST", "faults", {"rules": rules})
-
-    def clear_faults(self):
-        return self.control("DELETE", "faults")
-
-    def set_delay(self, seconds):
-        """Keep RDS instances creating/modifying/rebooting for `seconds` after each change."""
-        return self.control("POST", "delays", {"seconds": seconds})
-
-
 @pytest.fixture(scope="session")
 def local_aws():
     """The endpoint of LOCAL_AWS_PORT; started if nothing healthy answers there. A worker's
@@ -196,18 +126,6 @@ def local_aws():
     if XDIST_WORKER:
         subprocess.run([sys.executable, "-m", "tools.local_aws", "down"], cwd=REPO_ROOT, check=False,
                        env=endpoint_env, capture_output=True)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def port_answers(port):
-    with socket.socket() as probe:
-        probe.settimeout(1)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 @pytest.fixture
@@ -232,40 +150,9 @@ def own_endpoint(tmp_path):
     cli("purge")
 
 
-def ansible_environment(endpoint=None):
-    """Environment for ansible-playbook run from the repository root against the endpoint."""
-    endpoint = endpoint or LocalAws(endpoint_port(), endpoint_state_dir())
-    return {
-        **os.environ,
-        **DUMMY_CREDENTIALS,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
-        "LOCAL_AWS_PORT": str(endpoint.port),
-        "LOCAL_AWS_STATE_DIR": str(endpoint.state_dir),
-        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-
-
 @pytest.fixture
 def ansible_env(local_aws):
     return ansible_environment(local_aws)
-
-
-def parse_recap(stdout):
-    """PLAY RECAP lines -> {host: {"ok": n, "changed": n, "failed": n, ...}}."""
-    recap = {}
-    in_recap = False
-    for line in stdout.splitlines():
-        if line.startswith("PLAY RECAP"):
-            in_recap = True
-            continue
-        match = RECAP_LINE.match(line.strip()) if in_recap else None
-        if match:
-            recap[match["host"]] = {
-                key: int(value)
-                for key, value in (pair.split("=") for pair in match["counters"].split())
-            }
-    return recap
 
 
 @pytest.fixture
@@ -321,53 +208,16 @@ def recorded_playbook_runs():
 
 def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False,
                  env=None, expect_rc=0):
-    """Run ansible-playbook from the repository root.
-
-    Returns the CompletedProcess (text stdout/stderr) with added attributes: `recap`, and
-    `calls` / `mutating`, the endpoint calls (all, and the writes) made during the run.
-    Fails the test when the exit code is not `expect_rc` (pass None to skip the check).
-    """
-    command = [str(VENV_BIN / "ansible-playbook"), str(playbook), "-i", str(inventory)]
-    env = env or ansible_environment()
-    recorder = Recorder(env.get("LOCAL_AWS_STATE_DIR", endpoint_state_dir()))
-    since = recorder.mark()
-    if extra_vars:
-        command += ["-e", json.dumps(extra_vars)]
-    if check:
-        command.append("--check")
-    if diff:
-        command.append("--diff")
-    result = subprocess.run(
-        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False,
-    )
-    result.calls = recorder.calls(since, recorder.mark())
-    result.mutating = [call for call in result.calls if is_mutating(call["action"])]
+    """run_ansible_playbook (tools/local_aws/client.py), its calls recorded for tests/policy.
+    Fails the test when the exit code is not `expect_rc` (pass None to skip the check)."""
+    result = run_ansible_playbook(playbook, inventory, extra_vars=extra_vars, check=check, diff=diff, env=env)
     record_playbook_run(Path(playbook).as_posix(), result.calls)
-    result.recap = parse_recap(result.stdout)
     if expect_rc is not None and result.returncode != expect_rc:
         pytest.fail(
-            f"{' '.join(command)} exited {result.returncode}, expected {expect_rc}\n"
+            f"{' '.join(result.command)} exited {result.returncode}, expected {expect_rc}\n"
             f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-3000:]}"
         )
     return result
-
-
-def read_secret(local_aws, name, region="us-east-1"):
-    """A Secrets Manager secret of the endpoint, its JSON parsed."""
-    client = local_aws.client("secretsmanager", region)
-    return json.loads(client.get_secret_value(SecretId=name)["SecretString"])
-
-
-def describe_db_instance(rds, identifier):
-    return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
-
-
-def pg_connect(host, port, user, password, dbname):
-    """Open a psycopg2 connection (autocommit) to a data-plane PostgreSQL."""
-    connection = psycopg2.connect(host=host, port=port, user=user, password=password,
-                                  dbname=dbname, connect_timeout=10)
-    connection.autocommit = True
-    return connection
 
 
 # --- provisioned environments the integration tests share -------------------------------

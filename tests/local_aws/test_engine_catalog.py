@@ -92,3 +92,23 @@ def test_a_node_type_that_does_not_exist_is_refused(elasticache):
     assert "cache.r6g.lrge" in str(refused.value)
     groups = elasticache.describe_replication_groups()["ReplicationGroups"]
     assert group_id not in {group["ReplicationGroupId"] for group in groups}
+
+
+def test_without_a_version_postgres_gets_one_rds_runs_and_restores_keep_it(rds):
+    identifier = f"catalog-{uuid.uuid4().hex[:8]}"
+    rds.create_db_instance(DBInstanceIdentifier=identifier, Engine="postgres", DBInstanceClass="db.t3.micro",
+                           AllocatedStorage=20, MasterUsername="app", MasterUserPassword="a-long-password-1")
+    restored = identifier + "-restored"
+    try:
+        assert rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]["EngineVersion"] == "17.6"
+        rds.create_db_snapshot(DBInstanceIdentifier=identifier, DBSnapshotIdentifier=identifier + "-snap")
+        rds.restore_db_instance_from_db_snapshot(DBInstanceIdentifier=restored,
+                                                 DBSnapshotIdentifier=identifier + "-snap")
+        assert rds.describe_db_instances(DBInstanceIdentifier=restored)["DBInstances"][0]["EngineVersion"] == "17.6"
+    finally:
+        for name in (restored, identifier):
+            try:
+                rds.delete_db_instance(DBInstanceIdentifier=name, SkipFinalSnapshot=True)
+            except ClientError:
+                pass
+        rds.delete_db_snapshot(DBSnapshotIdentifier=identifier + "-snap")

@@ -13,18 +13,16 @@ import json
 import os
 import sys
 
-import boto3
-
-from . import BIND_ADDRESS, configured_port
+from . import configured_port, configured_state_dir
+from .client import LocalAws
 from .dataplane.postgres import pg_bin
 
 DEFAULT_SECRET = "dbfleet/local/rds/credentials"
 DEFAULT_REGION = "us-east-1"
 
 
-def connection(secret_name, region, port):
-    client = boto3.client("secretsmanager", region_name=region, endpoint_url=f"http://{BIND_ADDRESS}:{port}",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
+def connection(secret_name, region):
+    client = LocalAws(configured_port(), configured_state_dir()).client("secretsmanager", region)
     return json.loads(client.get_secret_value(SecretId=secret_name)["SecretString"])
 
 
@@ -42,7 +40,7 @@ def main(argv=None):
     parser.add_argument("psql_args", nargs="*", help="arguments for psql, after --")
     args = parser.parse_args(argv)
     try:
-        secret = connection(args.secret, args.region, configured_port())
+        secret = connection(args.secret, args.region)
     except Exception as problem:  # pylint: disable=broad-except  # the reason is the message
         print(f"cannot read secret {args.secret} in {args.region} from the local endpoint: {problem}; "
               "is it up (make up) and provisioned (make demo)?", file=sys.stderr)

@@ -8,7 +8,8 @@ ElastiCache parameters. This extension adds, from the tables below:
   engine version and storage type, filtered by Engine, EngineVersion, DBInstanceClass and
   Vpc, paginated.
 - CreateDBInstance, CreateDBInstanceReadReplica and ModifyDBInstance refuse a ``postgres``
-  class or version that is not orderable, with AWS's InvalidParameterCombination.
+  class or version that is not orderable, with AWS's InvalidParameterCombination; without
+  EngineVersion a postgres instance gets the newest version of the table (moto: 9.3.3).
 - ``maxmemory`` with one value per node type the family runs on, which
   elasticache_parameters lists in DescribeEngineDefaultParameters'
   ``CacheNodeTypeSpecificParameters`` as AWS does (the only list of node types the
@@ -27,7 +28,7 @@ from moto.elasticache.exceptions import InvalidParameterValueException
 from moto.elasticache.models import ElastiCacheBackend
 from moto.elasticache.responses import ElastiCacheResponse
 from moto.rds.exceptions import RDSClientError
-from moto.rds.models import RDSBackend
+from moto.rds.models import DBInstance, RDSBackend
 from moto.rds.responses import RDSResponse
 
 # --- RDS for PostgreSQL ---------------------------------------------------------------
@@ -35,6 +36,9 @@ from moto.rds.responses import RDSResponse
 POSTGRES_MINOR_VERSIONS = {14: range(1, 20), 15: range(2, 15), 16: range(1, 11), 17: range(1, 7)}
 POSTGRES_VERSIONS = tuple(f"{major}.{minor}" for major, minors in POSTGRES_MINOR_VERSIONS.items()
                           for minor in minors)
+# The version CreateDBInstance gives postgres without EngineVersion (AWS: the default minor of
+# the newest major; moto: 9.3.3, which RDS no longer runs).
+DEFAULT_POSTGRES_VERSION = POSTGRES_VERSIONS[-1]
 
 _SIZES_8_24 = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge")
 _SIZES_8_16 = _SIZES_8_24[:-1]
@@ -222,6 +226,7 @@ def _wrap(owner, name, make_wrapper):
 
 
 def install():
+    DBInstance.default_engine_versions = {**DBInstance.default_engine_versions, "postgres": DEFAULT_POSTGRES_VERSION}
     _wrap(RDSResponse, "describe_orderable_db_instance_options", _describe_orderable_db_instance_options)
     _wrap(RDSBackend, "create_db_instance", _create_db_instance)
     _wrap(RDSBackend, "create_db_instance_read_replica", _create_db_instance_read_replica)
