@@ -37,7 +37,11 @@ def test_build_produces_an_artifact_without_dev_files(tmp_path):
 def test_every_module_is_in_the_action_group():
     runtime = yaml.safe_load((REPO / "meta" / "runtime.yml").read_text())
     assert MODULES, "no modules found"
-    assert set(MODULES) <= set(runtime["action_groups"]["aws"])
+    group = runtime["action_groups"]["aws"]
+    assert set(MODULES) <= set(entry for entry in group if isinstance(entry, str))
+    # One module_defaults entry sets the region and endpoint of the other collections' modules too.
+    extended = [entry["metadata"]["extend_group"] for entry in group if isinstance(entry, dict)]
+    assert extended == [["amazon.aws.aws", "community.aws.aws"]]
 
 
 def test_ansible_doc_renders_every_module():
