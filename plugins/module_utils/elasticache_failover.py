@@ -52,9 +52,3 @@ def failover_problems(group, node_group_id):
     elif len(selected.get("NodeGroupMembers") or []) < 2:
         problems.append("node group %s of %s has no replica to promote" % (node_group_id, group_id))
     return problems
-
-
-def failover_done(group, node_group_id, primary_before):
-    """Whether the group is available again with another primary in that node group."""
-    primary = primary_member(group, node_group_id)
-    return group.get("Status") == "available" and primary is not None and primary != primary_before

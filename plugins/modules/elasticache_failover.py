@@ -94,7 +94,6 @@ members:
   sample: {"app-prod-redis-001": "replica", "app-prod-redis-002": "primary"}
 """
 
-import time
 
 try:
     import botocore
@@ -105,11 +104,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_failover import failover_done
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_failover import failover_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_failover import node_group
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_failover import primary_member
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_failover import validate_node_group_id
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_waiters import failed_over
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import endpoint_of
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import (
     validate_replication_group_id)
@@ -177,16 +176,15 @@ def main():
         client.test_failover(aws_retry=True, ReplicationGroupId=group_id, NodeGroupId=node_group_id)
         if not params["wait"]:
             module.exit_json(changed=True, **result(group, node_group_id, primary_before, None))
-        deadline = time.time() + params["wait_timeout"]
-        while True:
+        try:
+            failed_over(client, node_group_id, primary_before, POLL_SECONDS,
+                        params["wait_timeout"]).wait(ReplicationGroupId=group_id)
+        except botocore.exceptions.WaiterError:
             group = describe_group(client, group_id) or {}
-            if failover_done(group, node_group_id, primary_before):
-                break
-            if time.time() > deadline:
-                module.fail_json(msg="Timed out after %d s waiting for replication group %s to fail over "
-                                     "(status %s, primary %s)" % (params["wait_timeout"], group_id, group.get("Status"),
-                                                                  primary_member(group, node_group_id)))
-            time.sleep(POLL_SECONDS)
+            module.fail_json(msg="Timed out after %d s waiting for replication group %s to fail over "
+                                 "(status %s, primary %s)" % (params["wait_timeout"], group_id, group.get("Status"),
+                                                              primary_member(group, node_group_id)))
+        group = describe_group(client, group_id)
         module.exit_json(changed=True, **result(group, node_group_id, primary_before,
                                                 primary_member(group, node_group_id)))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

@@ -166,7 +166,6 @@ problems:
   sample: ["copies[0].region: ElastiCache cannot copy a snapshot to another region (us-west-2)"]
 """
 
-import time
 
 try:
     import botocore
@@ -178,6 +177,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_waiters import snapshot_available
 from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_lifecycle import lifecycle_argument_spec
 from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_lifecycle import run
 from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_lifecycle import utcnow
@@ -257,15 +257,13 @@ class ElastiCacheSnapshots:
         return self.as_snapshot(answer["Snapshot"], {answer["Snapshot"].get("ARN"): tags})
 
     def wait_available(self, name, timeout):
-        deadline = time.time() + timeout
-        while True:
-            snapshot = self.describe(name)
-            status = snapshot.get("SnapshotStatus")
-            if status == "available":
-                return self.as_snapshot(snapshot, {snapshot.get("ARN"): dict(self.module.params["tags"])})
-            if status == "failed" or time.time() > deadline:
-                self.module.fail_json(msg="Snapshot %s is %s after waiting up to %d seconds" % (name, status, timeout))
-            time.sleep(WAIT_DELAY_SECONDS)
+        try:
+            snapshot_available(self.client, WAIT_DELAY_SECONDS, timeout).wait(SnapshotName=name)
+        except botocore.exceptions.WaiterError:
+            self.module.fail_json(msg="Snapshot %s is %s after waiting up to %d seconds"
+                                      % (name, self.describe(name).get("SnapshotStatus"), timeout))
+        snapshot = self.describe(name)
+        return self.as_snapshot(snapshot, {snapshot.get("ARN"): dict(self.module.params["tags"])})
 
     def delete(self, region, name):
         try:

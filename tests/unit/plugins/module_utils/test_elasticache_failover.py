@@ -1,4 +1,15 @@
-from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_failover import failover_done
+"""The failover rules (module_utils/elasticache_failover.py) and the ElastiCache waiters
+(module_utils/elasticache_waiters.py), those against a stubbed client."""
+
+import boto3
+import pytest
+from botocore.exceptions import WaiterError
+from botocore.stub import Stubber
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_waiters import failed_over
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_waiters import snapshot_available
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_failover import failover_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_failover import primary_member
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_failover import validate_node_group_id
@@ -51,8 +62,52 @@ def test_every_reason_against_a_failover_is_reported():
     assert "automatic failover disabled" in failover_problems(missing_setting, "0001")[0]
 
 
-def test_failover_is_done_when_available_with_another_primary():
-    assert not failover_done(group(status="modifying", roles=("replica", "primary")), "0001", "app-redis-001")
-    assert not failover_done(group(), "0001", "app-redis-001")
-    assert failover_done(group(roles=("replica", "primary", "replica")), "0001", "app-redis-001")
-    assert not failover_done(group(roles=("replica", "replica")), "0001", "app-redis-001")
+@pytest.fixture
+def elasticache():
+    client = boto3.client("elasticache", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stubber:
+        # The module hands the waiters amazon.aws's retrying wrapper, as module.client() returns it.
+        yield stubber, RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff())
+        stubber.assert_no_pending_responses()
+
+
+def describe_group(stubber, answer):
+    stubber.add_response("describe_replication_groups", {"ReplicationGroups": [answer]},
+                         {"ReplicationGroupId": "app-redis"})
+
+
+def test_failover_waits_until_available_with_another_primary(elasticache):
+    stubber, client = elasticache
+    describe_group(stubber, group(status="modifying", roles=("replica", "primary")))
+    describe_group(stubber, group())  # available, but the primary has not moved yet
+    describe_group(stubber, group(roles=("replica", "replica")))  # no primary at all
+    describe_group(stubber, group(roles=("replica", "primary", "replica")))
+    failed_over(client, "0001", "app-redis-001", delay=0.001, timeout=1).wait(ReplicationGroupId="app-redis")
+
+
+def test_failover_wait_gives_up_after_its_timeout(elasticache):
+    stubber, client = elasticache
+    for attempt in range(3):
+        describe_group(stubber, group(status="available" if attempt else "modifying"))
+    with pytest.raises(WaiterError, match="Max attempts exceeded"):
+        failed_over(client, "0001", "app-redis-001", delay=0.001, timeout=0.003).wait(ReplicationGroupId="app-redis")
+
+
+def describe_snapshot(stubber, status):
+    stubber.add_response("describe_snapshots", {"Snapshots": [{"SnapshotName": "s1", "SnapshotStatus": status}]},
+                         {"SnapshotName": "s1"})
+
+
+def test_snapshot_waits_until_available(elasticache):
+    stubber, client = elasticache
+    describe_snapshot(stubber, "creating")
+    describe_snapshot(stubber, "available")
+    snapshot_available(client, delay=0.001, timeout=1).wait(SnapshotName="s1")
+
+
+def test_a_failed_snapshot_stops_the_wait_at_once(elasticache):
+    stubber, client = elasticache
+    describe_snapshot(stubber, "creating")
+    describe_snapshot(stubber, "failed")
+    with pytest.raises(WaiterError, match="terminal failure state"):
+        snapshot_available(client, delay=0.001, timeout=60).wait(SnapshotName="s1")
