@@ -106,9 +106,10 @@ class ActionModule(ActionBase):
                                          running[0]["engine_version"] if running else None)
         options = self._module("dbfleet.aws.engine_options_info", connection_args, task_vars,
                                engine=values["elasticache_engine"],
-                               parameter_group_family=values["elasticache_parameter_group_family"])
+                               parameter_group_family=values["elasticache_parameter_group_family"],
+                               replication_group_id=values["elasticache_replication_group_id"])
         return elasticache.offering_problems(values, options["instance_classes"],
-                                             _specs(options, spec_from_elasticache))
+                                             _specs(options, spec_from_elasticache), options["running_engine_version"])
 
     def _module(self, name, connection_args, task_vars, **args):
         result = self._execute_module(module_name=name, module_args=dict(connection_args, **args),

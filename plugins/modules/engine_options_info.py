@@ -39,6 +39,11 @@ options:
       - The parameter group family, for example V(postgres15) or V(redis7). Required for
         O(engine=redis) and O(engine=valkey), whose node types are listed per family.
     type: str
+  replication_group_id:
+    description:
+      - ElastiCache only. A replication group whose running engine version to return in
+        RV(running_engine_version) (read from its first member cluster).
+    type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -73,6 +78,11 @@ instance_classes:
   type: list
   elements: str
   sample: [db.m6g.large, db.r6g.large, db.t3.micro]
+running_engine_version:
+  description: The engine version the replication group O(replication_group_id) runs; null when it does not exist.
+  returned: when O(replication_group_id) is given
+  type: str
+  sample: "7.1.0"
 node_type_memory:
   description: ElastiCache only, C(maxmemory) in bytes of each node type.
   returned: when O(engine) is redis or valkey
@@ -115,6 +125,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.dbfleet.aws.plugins.module_utils import elasticache_parameters
 from ansible_collections.dbfleet.aws.plugins.module_utils import rds_parameters
@@ -137,8 +148,21 @@ def _rds(module, result):
         result["parameters"] = _family_parameters(module, rds_parameters.family_default_parameters, client)
 
 
+def _running_version(client, group_id):
+    try:
+        groups = client.describe_replication_groups(aws_retry=True, ReplicationGroupId=group_id)["ReplicationGroups"]
+    except is_boto3_error_code("ReplicationGroupNotFoundFault"):
+        return None
+    members = groups[0].get("MemberClusters") or []
+    if not members:
+        return None
+    return client.describe_cache_clusters(aws_retry=True, CacheClusterId=members[0])["CacheClusters"][0].get("EngineVersion")
+
+
 def _elasticache(module, result):
-    client = module.client("elasticache")
+    client = module.client("elasticache", retry_decorator=AWSRetry.jittered_backoff())
+    if module.params["replication_group_id"]:
+        result["running_engine_version"] = _running_version(client, module.params["replication_group_id"])
     parameters = _family_parameters(module, elasticache_parameters.family_default_parameters, client)
     result["node_type_memory"] = node_type_memory(parameters)
     result["instance_classes"] = sorted(result["node_type_memory"])
@@ -150,6 +174,7 @@ def main():
         engine=dict(type="str", required=True, choices=["postgres", "redis", "valkey"]),
         engine_version=dict(type="str"),
         parameter_group_family=dict(type="str"),
+        replication_group_id=dict(type="str"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True,
                               required_if=[["engine", "postgres", ["engine_version"]],

@@ -211,6 +211,19 @@ def test_check_mode_shows_drift_without_mutating(local_env_drift):
     assert local_env_drift["after_apply"]["SnapshotRetentionLimit"] == 30
 
 
+def test_a_lower_engine_version_changes_nothing(local_env, elasticache):
+    """The preflight reads the version the group runs: 6.2 (with its family) below 7.1 is
+    refused before any change, as ElastiCache would refuse it halfway."""
+    refused = local_env.run(only=["elasticache"], expect_rc=2, elasticache_engine_version="6.2",
+                            elasticache_parameter_group_family="redis6.x")
+    output = " ".join(refused.stdout.split())
+    assert "elasticache_engine_version: 6.2 is lower than 7.1" in output
+    assert "the version dbfleet-local runs; ElastiCache cannot downgrade" in output
+    assert refused.mutating == []
+    groups = elasticache.describe_cache_parameter_groups()["CacheParameterGroups"]
+    assert "dbfleet-local-redis6-x" not in [group["CacheParameterGroupName"] for group in groups]
+
+
 def test_check_mode_on_a_new_group_creates_nothing(local_env, elasticache, local_aws):
     scratch = {
         "elasticache_replication_group_id": "dbfleet-local-scratch",

@@ -76,6 +76,13 @@ def version_tuple(version):
     return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
+def is_lower(wanted, running):
+    """Whether version `wanted` is below `running`, compared on the parts `wanted` gives
+    (7.1 is not below 7.1.0)."""
+    wanted_parts = version_tuple(wanted)
+    return wanted_parts < version_tuple(running)[:len(wanted_parts)]
+
+
 def _as_list(value):
     if value is None:
         return []

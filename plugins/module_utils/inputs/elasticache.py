@@ -19,6 +19,7 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import i
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import matches
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import needs
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import no_placeholders
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import is_lower
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import offered
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import validate_parameters
 from ansible_collections.dbfleet.aws.plugins.module_utils.windows import window_problems
@@ -95,13 +96,19 @@ def problems(values):
     return found
 
 
-def offering_problems(values, node_types, parameters):
+def offering_problems(values, node_types, parameters, running_version=None):
     """The rules that need what AWS offers: the node types the parameter group family runs on
     and the family's parameters ({name: ParameterSpec}), both from
-    DescribeEngineDefaultParameters."""
+    DescribeEngineDefaultParameters; and the version the group runs now, which ElastiCache
+    cannot lower."""
     family = values.get("elasticache_parameter_group_family")
     found = offered("elasticache_node_type", values.get("elasticache_node_type"), node_types,
                     "for family %s in this region" % family)
     found += validate_parameters(values.get("elasticache_parameters") or {}, parameters, family,
                                  option="elasticache_parameters")[1]
+    version = values.get("elasticache_engine_version")
+    if running_version and version and is_lower(version, running_version):
+        found.append("elasticache_engine_version: %s is lower than %s, the version %s runs; ElastiCache cannot "
+                     "downgrade (restore a snapshot into a new replication group instead)"
+                     % (version, running_version, values.get("elasticache_replication_group_id")))
     return found

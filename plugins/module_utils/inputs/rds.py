@@ -13,7 +13,7 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import m
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import needs
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import no_placeholders
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import offered
-from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import version_tuple
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import is_lower
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import validate_parameters
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_parameters import RDS_FORMULA_VARIABLES
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import replica_specs
@@ -154,7 +154,7 @@ def offering_problems(values, instance_classes, parameters, running_version=None
         found += validate_parameters(values.get("rds_parameters") or {}, parameters,
                                      values.get("rds_parameter_group_family"), RDS_FORMULA_VARIABLES,
                                      option="rds_parameters")[1]
-    if running_version and version and version_tuple(version) < version_tuple(running_version):
+    if running_version and version and is_lower(version, running_version):
         found.append("rds_engine_version: %s is lower than %s, the version %s runs; RDS cannot downgrade "
                      "(restore a snapshot into a new instance instead)"
                      % (version, running_version, values.get("rds_identifier")))

@@ -90,3 +90,15 @@ def test_a_node_type_that_is_not_offered_and_bad_parameters_are_each_named():
     assert found[2].startswith("elasticache_parameters.maxmemory-policy: ")
     assert found[3] == "elasticache_parameters.timeot: unknown parameter for family redis7 (did you mean timeout?)"
     assert len(found) == 4
+
+
+@pytest.mark.parametrize("wanted, running, lower", [
+    ("6.2", "7.1.0", True), ("7.0", "7.1", True), ("7.1", "7.1.0", False), ("7.1", "7.1", False), ("8.0", "7.1", False)])
+def test_a_version_below_the_running_one_is_refused(wanted, running, lower):
+    found = offering_problems(values(elasticache_engine_version=wanted,
+                                     elasticache_parameter_group_family=parameter_group_family("redis", wanted)),
+                              NODE_TYPES, REDIS7, running_version=running)
+    downgrade = [problem for problem in found if problem.startswith("elasticache_engine_version:")]
+    assert downgrade == (["elasticache_engine_version: %s is lower than %s, the version dbfleet-local runs; "
+                          "ElastiCache cannot downgrade (restore a snapshot into a new replication group instead)"
+                          % (wanted, running)] if lower else [])
