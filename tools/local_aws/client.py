@@ -17,20 +17,14 @@ import boto3
 import psycopg2
 from botocore.config import Config
 
-from . import REPO_ROOT, configured_port, configured_state_dir
+from . import REPO_ROOT
+from . import configured_port as endpoint_port
+from . import configured_state_dir as endpoint_state_dir
 from .recorder import Recorder, is_mutating
 
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counters>(?:\w+=\d+\s*)+)$")
-
-
-def endpoint_port():
-    return configured_port()
-
-
-def endpoint_state_dir():
-    return configured_state_dir()
 
 
 class LocalAws:

@@ -72,15 +72,12 @@ def offered(name, value, choices, where):
     return ["%s: %s is not offered %s%s" % (name, value, where, "; did you mean %s?" % close[0] if close else "")]
 
 
-def version_tuple(version):
-    return tuple(int(part) for part in version.split(".") if part.isdigit())
-
-
 def is_lower(wanted, running):
     """Whether version `wanted` is below `running`, compared on the parts `wanted` gives
     (7.1 is not below 7.1.0)."""
-    wanted_parts = version_tuple(wanted)
-    return wanted_parts < version_tuple(running)[:len(wanted_parts)]
+    def parts(version):
+        return tuple(int(part) for part in version.split(".") if part.isdigit())
+    return parts(wanted) < parts(running)[:len(parts(wanted))]
 
 
 def _as_list(value):

@@ -43,9 +43,10 @@ from moto.utilities.utils import get_partition
 
 from ..dataplane import redis as redis_plane
 from ..runtime import runtime
+from . import elasticache_replication_groups as replication_groups
 from . import paging
 from .engine_catalog import node_type_specific_parameters
-from . import elasticache_replication_groups as replication_groups
+from .patching import wrap
 
 LOG = logging.getLogger(__name__)
 
@@ -451,15 +452,11 @@ def _wrap_modify_replication_group(original):
     return modify_replication_group
 
 
-def _wrap(owner, name, make_wrapper):
-    setattr(owner, name, make_wrapper(getattr(owner, name)))
-
-
 def install():
-    _wrap(ElastiCacheBackend, "__init__", _init)
-    _wrap(ElastiCacheBackend, "create_replication_group", _wrap_create_replication_group)
-    _wrap(ElastiCacheResponse, "modify_replication_group", _wrap_modify_replication_group)
-    _wrap(ElastiCacheResponse, "increase_replica_count", _wrap_replica_change)
+    wrap(ElastiCacheBackend, "__init__", _init)
+    wrap(ElastiCacheBackend, "create_replication_group", _wrap_create_replication_group)
+    wrap(ElastiCacheResponse, "modify_replication_group", _wrap_modify_replication_group)
+    wrap(ElastiCacheResponse, "increase_replica_count", _wrap_replica_change)
     ElastiCacheResponse.create_cache_parameter_group = create_cache_parameter_group
     ElastiCacheResponse.describe_cache_parameter_groups = describe_cache_parameter_groups
     ElastiCacheResponse.describe_cache_parameters = describe_cache_parameters

@@ -30,7 +30,6 @@ keep moto's metadata-only behaviour.
 """
 
 import copy
-import functools
 import re
 import shutil
 import threading
@@ -54,6 +53,7 @@ from moto.utilities.utils import get_partition
 
 from ..dataplane import redis as redis_plane
 from ..runtime import runtime
+from .patching import wrap
 
 LOCAL_ADDRESS = "127.0.0.1"
 NODE_GROUP_ID = "0001"
@@ -316,11 +316,6 @@ def _status_property(settled_attribute):
 
 
 # --- backend hooks ----------------------------------------------------------------------
-
-
-def _wrap(owner, name, make_wrapper):
-    original = getattr(owner, name)
-    setattr(owner, name, functools.wraps(original)(make_wrapper(original)))
 
 
 def _init(original):
@@ -798,14 +793,13 @@ def _notification_configuration(cluster):
 
 
 def install():
-    _wrap(ElastiCacheBackend, "__init__", _init)
-    _wrap(ElastiCacheBackend, "create_replication_group", _create_replication_group)
-    _wrap(ElastiCacheBackend, "delete_replication_group", _delete_replication_group)
-    _wrap(ElastiCacheBackend, "create_snapshot", _create_snapshot)
-    _wrap(ElastiCacheBackend, "delete_snapshot", _delete_snapshot)
-    _wrap(ElastiCacheResponse, "modify_replication_group", _wrap_modify_replication_group)
-    _wrap(ElastiCacheResponse, "delete_replication_group",
-          _wrap_delete_replication_group_action)
+    wrap(ElastiCacheBackend, "__init__", _init)
+    wrap(ElastiCacheBackend, "create_replication_group", _create_replication_group)
+    wrap(ElastiCacheBackend, "delete_replication_group", _delete_replication_group)
+    wrap(ElastiCacheBackend, "create_snapshot", _create_snapshot)
+    wrap(ElastiCacheBackend, "delete_snapshot", _delete_snapshot)
+    wrap(ElastiCacheResponse, "modify_replication_group", _wrap_modify_replication_group)
+    wrap(ElastiCacheResponse, "delete_replication_group", _wrap_delete_replication_group_action)
     ElastiCacheResponse.increase_replica_count = increase_replica_count
     ElastiCacheResponse.decrease_replica_count = decrease_replica_count
     ElastiCacheResponse.test_failover = test_failover

@@ -21,7 +21,6 @@ DB instance classes" (PostgreSQL column) and "Supported PostgreSQL minor version
 ElastiCache User Guide's "Redis OSS node-type specific parameters" (maxmemory in bytes).
 """
 
-import functools
 
 from moto.core.responses import PaginatedResult
 from moto.elasticache.exceptions import InvalidParameterValueException
@@ -30,6 +29,8 @@ from moto.elasticache.responses import ElastiCacheResponse
 from moto.rds.exceptions import RDSClientError
 from moto.rds.models import DBInstance, RDSBackend
 from moto.rds.responses import RDSResponse
+
+from .patching import wrap
 
 # --- RDS for PostgreSQL ---------------------------------------------------------------
 
@@ -220,16 +221,11 @@ def _modify_replication_group(original):
     return modify_replication_group
 
 
-def _wrap(owner, name, make_wrapper):
-    original = getattr(owner, name)
-    setattr(owner, name, functools.wraps(original)(make_wrapper(original)))
-
-
 def install():
     DBInstance.default_engine_versions = {**DBInstance.default_engine_versions, "postgres": DEFAULT_POSTGRES_VERSION}
-    _wrap(RDSResponse, "describe_orderable_db_instance_options", _describe_orderable_db_instance_options)
-    _wrap(RDSBackend, "create_db_instance", _create_db_instance)
-    _wrap(RDSBackend, "create_db_instance_read_replica", _create_db_instance_read_replica)
-    _wrap(RDSBackend, "modify_db_instance", _modify_db_instance)
-    _wrap(ElastiCacheBackend, "create_replication_group", _create_replication_group)
-    _wrap(ElastiCacheResponse, "modify_replication_group", _modify_replication_group)
+    wrap(RDSResponse, "describe_orderable_db_instance_options", _describe_orderable_db_instance_options)
+    wrap(RDSBackend, "create_db_instance", _create_db_instance)
+    wrap(RDSBackend, "create_db_instance_read_replica", _create_db_instance_read_replica)
+    wrap(RDSBackend, "modify_db_instance", _modify_db_instance)
+    wrap(ElastiCacheBackend, "create_replication_group", _create_replication_group)
+    wrap(ElastiCacheResponse, "modify_replication_group", _modify_replication_group)

@@ -35,8 +35,8 @@ from moto.rds.models import DBInstance, RDSBackend, rds_backends
 
 from ..dataplane import postgres
 from ..runtime import runtime
-from .rds_instances import (RESTORE_SOURCE, _data_plane_failure, _wrap, has_data_plane,
-                            lineage_of)
+from .patching import wrap
+from .rds_instances import RESTORE_SOURCE, _data_plane_failure, has_data_plane, lineage_of
 
 BACKUP = "_backup"            # on a DBSnapshot: {"lineage": ..., "target": {...}}
 SHIPPED = "_shipped_through"  # on a DBInstance: archive complete up to this UTC time
@@ -390,14 +390,14 @@ def _describe_automated_backups(original):
 def install():
     DBInstance.latest_restorable_time = _latest_restorable_property(
         DBInstance.latest_restorable_time)
-    _wrap(RDSBackend, "create_db_snapshot", _create_db_snapshot)
-    _wrap(RDSBackend, "copy_db_snapshot", _copy_db_snapshot)
-    _wrap(RDSBackend, "delete_db_snapshot", _delete_db_snapshot)
-    _wrap(RDSBackend, "create_db_instance", _create_db_instance)
-    _wrap(RDSBackend, "stop_db_instance", _closing_hook)
-    _wrap(RDSBackend, "delete_db_instance", _closing_hook)
-    _wrap(RDSBackend, "delete_db_instance", _delete_db_instance)  # collects after closing
-    _wrap(RDSBackend, "promote_read_replica", _promote_read_replica)
-    _wrap(RDSBackend, "restore_db_instance_from_db_snapshot", _restore_from_snapshot)
-    _wrap(RDSBackend, "restore_db_instance_to_point_in_time", _restore_to_point_in_time)
-    _wrap(RDSBackend, "describe_db_instance_automated_backups", _describe_automated_backups)
+    wrap(RDSBackend, "create_db_snapshot", _create_db_snapshot)
+    wrap(RDSBackend, "copy_db_snapshot", _copy_db_snapshot)
+    wrap(RDSBackend, "delete_db_snapshot", _delete_db_snapshot)
+    wrap(RDSBackend, "create_db_instance", _create_db_instance)
+    wrap(RDSBackend, "stop_db_instance", _closing_hook)
+    wrap(RDSBackend, "delete_db_instance", _closing_hook)
+    wrap(RDSBackend, "delete_db_instance", _delete_db_instance)  # collects after closing
+    wrap(RDSBackend, "promote_read_replica", _promote_read_replica)
+    wrap(RDSBackend, "restore_db_instance_from_db_snapshot", _restore_from_snapshot)
+    wrap(RDSBackend, "restore_db_instance_to_point_in_time", _restore_to_point_in_time)
+    wrap(RDSBackend, "describe_db_instance_automated_backups", _describe_automated_backups)

@@ -21,7 +21,6 @@ the DescribeDBInstances fields moto 5.2.5 leaves out or gets wrong.
   the gp3 baseline Iops and StorageThroughput.
 """
 
-import functools
 import json
 import secrets
 import string
@@ -35,6 +34,7 @@ from moto.rds.responses import RDSResponse
 
 from ..dataplane import postgres
 from ..runtime import runtime
+from .patching import wrap
 
 DATA_PLANE_ENGINES = ("postgres",)
 # create_db_instance argument carrying {"lineage", "target"} of a restore.
@@ -217,11 +217,6 @@ def _split_source(backend, source):
 
 
 # --- backend hooks ----------------------------------------------------------------------
-
-def _wrap(owner, name, make_wrapper):
-    original = getattr(owner, name)
-    setattr(owner, name, functools.wraps(original)(make_wrapper(original)))
-
 
 def _minutes(hhmm):
     hours, minutes = hhmm.split(":")
@@ -484,14 +479,14 @@ def install():
     DBInstance.status_infos = property(_status_infos)
     DBInstance.iops = property(_get_iops, _set_iops)
     DBInstance.storage_throughput = _storage_throughput(DBInstance.storage_throughput)
-    _wrap(rds_models, "valid_preferred_maintenance_window", _valid_preferred_maintenance_window)
-    _wrap(DBInstance, "remove_replica", _delete_replica_entry)
-    _wrap(RDSBackend, "create_db_instance", _create_db_instance)
-    _wrap(RDSBackend, "create_db_instance_read_replica", _create_db_instance_read_replica)
-    _wrap(RDSBackend, "modify_db_instance", _modify_db_instance)
-    _wrap(RDSBackend, "reboot_db_instance", _reboot_db_instance)
-    _wrap(RDSBackend, "stop_db_instance", _stop_db_instance)
-    _wrap(RDSBackend, "start_db_instance", _start_db_instance)
-    _wrap(RDSBackend, "delete_db_instance", _delete_db_instance)
-    _wrap(RDSBackend, "promote_read_replica", _promote_read_replica)
-    _wrap(RDSResponse, "reboot_db_instance", _reboot_response)
+    wrap(rds_models, "valid_preferred_maintenance_window", _valid_preferred_maintenance_window)
+    wrap(DBInstance, "remove_replica", _delete_replica_entry)
+    wrap(RDSBackend, "create_db_instance", _create_db_instance)
+    wrap(RDSBackend, "create_db_instance_read_replica", _create_db_instance_read_replica)
+    wrap(RDSBackend, "modify_db_instance", _modify_db_instance)
+    wrap(RDSBackend, "reboot_db_instance", _reboot_db_instance)
+    wrap(RDSBackend, "stop_db_instance", _stop_db_instance)
+    wrap(RDSBackend, "start_db_instance", _start_db_instance)
+    wrap(RDSBackend, "delete_db_instance", _delete_db_instance)
+    wrap(RDSBackend, "promote_read_replica", _promote_read_replica)
+    wrap(RDSResponse, "reboot_db_instance", _reboot_response)
