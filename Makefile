@@ -113,6 +113,7 @@ MOLECULE_STATE := $(CURDIR)/.build/molecule/rds-default
 
 molecule: venv-test system-deps collection
 	rm -rf $(MOLECULE_STATE)
+	$(PY) -m tools.local_aws up
 	cd roles/rds && MOLECULE_EPHEMERAL_DIRECTORY=$(MOLECULE_STATE) \
 		PATH=$(CURDIR)/$(BIN):$$PATH $(CURDIR)/$(BIN)/molecule test
 

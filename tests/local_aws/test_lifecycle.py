@@ -59,6 +59,9 @@ def test_up_reset_down_and_restart_after_a_crash(own_endpoint):
     assert own_endpoint.cli("reset").returncode == 0
     assert own_endpoint.client("rds").describe_db_instances()["DBInstances"] == []
     assert not port_answers(port)
+    # The account's network is there again after the reset.
+    assert len(own_endpoint.client("ec2").describe_subnets(
+        SubnetIds=["subnet-0dbf1ee7000000001", "subnet-0dbf1ee7000000002"])["Subnets"]) == 2
 
     create_instance(own_endpoint)
     _identifier, port = create_instance(own_endpoint)

@@ -50,7 +50,6 @@ IAM_PREFIX = {"monitoring": "cloudwatch", "tagging": "tag"}
 # README table rows: | `service:Action` | policies (comma-separated) or `all` | reason |
 README_ROW = re.compile(r"^\|\s*`(?P<action>[a-z0-9-]+:[A-Za-z0-9]+)`\s*\|\s*(?P<where>[^|]+?)\s*\|")
 NEEDS_NO_GRANT = "Needs no grant"
-LOCAL_FIXTURES = "Local fixtures only"
 NOT_EXERCISED = "Granted but not exercised locally"
 ON_EVERY_RESOURCE = "Granted on every resource"
 READ_ONLY_ACCESS = ("List", "Read")
@@ -135,7 +134,7 @@ def explained(section, policy):
 
 def excused(policy):
     """Actions `policy` may leave out although the tests call them."""
-    return explained(NEEDS_NO_GRANT, policy) | explained(LOCAL_FIXTURES, policy)
+    return explained(NEEDS_NO_GRANT, policy)
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +214,7 @@ def test_changes_are_limited_to_named_resources(policy):
 def test_readme_explains_only_what_it_should():
     """A README row is not a blanket pass: no action is both granted and excused from a grant."""
     sections = readme_sections()
-    for title in (NEEDS_NO_GRANT, LOCAL_FIXTURES, NOT_EXERCISED, ON_EVERY_RESOURCE):
+    for title in (NEEDS_NO_GRANT, NOT_EXERCISED, ON_EVERY_RESOURCE):
         assert title in sections, f"docs/iam/README.md has no '## {title}' section"
     for section in sections.values():
         unknown = set().union(*section.values()) - set(POLICIES) - {"all"}

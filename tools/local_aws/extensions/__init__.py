@@ -18,6 +18,7 @@ import importlib
 
 # Installed in this order.
 EXTENSION_MODULES = [
+    "account_network",
     "rds_instances",
     "rds_backups",
     "rds_parameters",
