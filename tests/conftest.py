@@ -15,7 +15,7 @@ Helpers (import with ``from conftest import run_playbook, pg_connect``):
                     which tests/policy reads.
     pg_connect   -- psycopg2 connection to a data-plane PostgreSQL.
     read_secret, describe_db_instance -- a secret's JSON; one DB instance described.
-    port_answers -- whether something listens on a loopback port.
+    port_answers -- whether something listens on a loopback address and port.
 
 Shared environments (integration tests; see the section at the end):
     local_env, local_env_rerun, local_env_drift -- inventories/local provisioned once per

@@ -108,13 +108,15 @@ class ActionModule(ActionBase):
                                parameter_group_family=values["elasticache_parameter_group_family"],
                                replication_group_id=values["elasticache_replication_group_id"])
         return elasticache.offering_problems(values, options["instance_classes"],
-                                             _specs(options, spec_from_elasticache), options["running_engine_version"])
+                                             _specs(options, spec_from_elasticache), options["replication_group"])
 
     def _module(self, name, connection_args, task_vars, **args):
         result = self._execute_module(module_name=name, module_args=dict(connection_args, **args),
                                       task_vars=task_vars)
         if result.get("failed"):
-            raise AnsibleError("dbfleet.aws.preflight: %s failed: %s" % (name, result.get("msg")))
+            # A module that crashed has no msg: its traceback or output says why.
+            reason = result.get("msg") or result.get("exception") or result.get("module_stderr")
+            raise AnsibleError("dbfleet.aws.preflight: %s failed: %s" % (name, reason))
         return result
 
     def _argument_spec(self, role):

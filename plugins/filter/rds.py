@@ -8,8 +8,10 @@
   {{ rds_read_replicas | dbfleet.aws.rds_replica_specs(rds_read_replica_count, rds_identifier,
                                                       rds_replica_instance_class) }}
   {{ rds_instances | dbfleet.aws.rds_instances_pending_reboot }}
+  {{ rds_writer_before.instances | first | default({}) | dbfleet.aws.rds_instance_drift(rds_instance_desired_settings) }}
 """
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import instance_drift
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import instances_pending_reboot
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import replica_specs
 
@@ -24,4 +26,5 @@ class FilterModule:
         return {
             "rds_replica_specs": _replica_specs,
             "rds_instances_pending_reboot": instances_pending_reboot,
+            "rds_instance_drift": instance_drift,
         }

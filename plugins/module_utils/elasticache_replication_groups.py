@@ -358,11 +358,28 @@ def is_downgrade(current, wanted):
         return False
 
 
+def same_kms_key(wanted, current_arn):
+    """Whether the key given (ARN, key id or alias) may be the group's key, whose ARN
+    ElastiCache reports: an ARN or key id must match it; an alias cannot be compared
+    without KMS and is taken as the same when the group has a key of its own."""
+    if wanted == current_arn:
+        return True
+    if not current_arn:
+        return False
+    return wanted.startswith("alias/") or ":alias/" in wanted or current_arn.endswith(":key/" + wanted)
+
+
+def _differs(name, desired, current):
+    if desired is None or desired == current:
+        return False
+    return not (name == "kms_key_id" and same_kms_key(desired, current))
+
+
 def changed_settings(current, desired):
     """Names of the settings whose desired value differs from the current one."""
     changed = []
     for name in SETTING_NAMES:
-        if desired[name] is None or desired[name] == current[name]:
+        if not _differs(name, desired[name], current[name]):
             continue
         if name == "engine_version" and current[name] and version_matches(desired[name], current[name]):
             continue
@@ -384,13 +401,19 @@ def _shown(value):
     return "none" if value is None else str(value)
 
 
+def immutable_problems(current, desired, names=None):
+    """The settings of an existing group (`current`) that `desired` changes although
+    ElastiCache cannot change them; `names` maps a setting to the name its message gives
+    (a role variable), the setting's own name by default."""
+    names = names or {}
+    return [_must_replace(names.get(name, name), current[name], desired[name],
+                          "ElastiCache cannot change %s of an existing group" % name)
+            for name in IMMUTABLE_SETTINGS if _differs(name, desired.get(name), current[name])]
+
+
 def replacement_problems(current, desired, changed):
     """Changes ElastiCache cannot make in place, or that this module does not make."""
-    problems = []
-    for name in IMMUTABLE_SETTINGS:
-        if name in changed:
-            problems.append(_must_replace(name, current[name], desired[name],
-                                          "ElastiCache cannot change %s of an existing group" % name))
+    problems = immutable_problems(current, desired)
     if cluster_mode_enabled(current) != cluster_mode_enabled(desired):
         problems.append(_must_replace(
             "num_node_groups", "cluster mode %s" % ("enabled" if cluster_mode_enabled(current) else "disabled"),

@@ -3,8 +3,11 @@
 # Copyright: Contributors to the dbfleet.aws project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The rds role's instances: the replicas its variables ask for, and which instances wait
-for a reboot. Pure functions, used by plugins/filter/rds.py and the preflight rules."""
+"""The rds role's instances: the replicas its variables ask for, how the writer differs
+from them, and which instances wait for a reboot. Pure functions, used by
+plugins/filter/rds.py and the preflight rules."""
+
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import is_lower
 
 
 def replica_specs(values):
@@ -29,3 +32,28 @@ def instances_pending_reboot(instances):
     return [instance["db_instance_identifier"] for instance in instances
             if any(group.get("parameter_apply_status") == "pending-reboot"
                    for group in instance.get("db_parameter_groups") or [])]
+
+
+def instance_drift(current, desired):
+    """{setting: {current, desired}} where an instance (as amazon.aws.rds_instance_info
+    returns it; {} for none) differs from the `desired` settings, named as that module
+    names them (`port`: the endpoint's). Storage autoscaling and automatic minor upgrades
+    move an instance above the inventory on purpose: only storage or a version below it
+    count."""
+    if not current:
+        return {}
+    current = dict(current, port=(current.get("endpoint") or {}).get("port"))
+    drift = {}
+    for name, wanted in desired.items():
+        actual = current.get(name)
+        if name == "enabled_cloudwatch_logs_exports":
+            differs = sorted(actual or []) != sorted(wanted)
+        elif name == "allocated_storage":
+            differs = actual < wanted
+        elif name == "engine_version":
+            differs = is_lower(actual, wanted)
+        else:
+            differs = actual != wanted
+        if differs:
+            drift[name] = {"current": actual, "desired": wanted}
+    return drift

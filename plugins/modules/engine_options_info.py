@@ -41,8 +41,8 @@ options:
     type: str
   replication_group_id:
     description:
-      - ElastiCache only. A replication group whose running engine version to return in
-        RV(running_engine_version) (read from its first member cluster).
+      - ElastiCache only. A replication group whose current settings to return in
+        RV(replication_group) (its engine version read from its first member cluster).
     type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -78,11 +78,16 @@ instance_classes:
   type: list
   elements: str
   sample: [db.m6g.large, db.r6g.large, db.t3.micro]
-running_engine_version:
-  description: The engine version the replication group O(replication_group_id) runs; null when it does not exist.
+replication_group:
+  description:
+    - The current settings of the replication group O(replication_group_id), as
+      M(dbfleet.aws.elasticache_replication_group) compares them; null when it does not exist.
+    - The preflight checks against them what ElastiCache cannot change (engine version
+      downgrades, port, encryption at rest, KMS key, subnet group).
   returned: when O(replication_group_id) is given
-  type: str
-  sample: "7.1.0"
+  type: dict
+  sample: {"engine": "redis", "engine_version": "7.1.0", "port": 6379, "at_rest_encryption": true,
+           "kms_key_id": null, "cache_subnet_group": "app-prod-redis", "node_type": "cache.r6g.large"}
 node_type_memory:
   description: ElastiCache only, C(maxmemory) in bytes of each node type.
   returned: when O(engine) is redis or valkey
@@ -129,6 +134,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.dbfleet.aws.plugins.module_utils import elasticache_parameters
 from ansible_collections.dbfleet.aws.plugins.module_utils import rds_parameters
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import current_settings
 from ansible_collections.dbfleet.aws.plugins.module_utils.engine_options import node_type_memory
 from ansible_collections.dbfleet.aws.plugins.module_utils.engine_options import orderable_instance_classes
 
@@ -148,21 +154,20 @@ def _rds(module, result):
         result["parameters"] = _family_parameters(module, rds_parameters.family_default_parameters, client)
 
 
-def _running_version(client, group_id):
+def _running_group(client, group_id):
     try:
-        groups = client.describe_replication_groups(aws_retry=True, ReplicationGroupId=group_id)["ReplicationGroups"]
+        group = client.describe_replication_groups(aws_retry=True, ReplicationGroupId=group_id)["ReplicationGroups"][0]
     except is_boto3_error_code("ReplicationGroupNotFoundFault"):
         return None
-    members = groups[0].get("MemberClusters") or []
-    if not members:
-        return None
-    return client.describe_cache_clusters(aws_retry=True, CacheClusterId=members[0])["CacheClusters"][0].get("EngineVersion")
+    members = group.get("MemberClusters") or []
+    cluster = client.describe_cache_clusters(aws_retry=True, CacheClusterId=members[0])["CacheClusters"][0] if members else None
+    return current_settings(group, cluster)
 
 
 def _elasticache(module, result):
     client = module.client("elasticache", retry_decorator=AWSRetry.jittered_backoff())
     if module.params["replication_group_id"]:
-        result["running_engine_version"] = _running_version(client, module.params["replication_group_id"])
+        result["replication_group"] = _running_group(client, module.params["replication_group_id"])
     parameters = _family_parameters(module, elasticache_parameters.family_default_parameters, client)
     result["node_type_memory"] = node_type_memory(parameters)
     result["instance_classes"] = sorted(result["node_type_memory"])

@@ -85,7 +85,7 @@ def family_defaults(elasticache, family=FAMILY):
 
 def server_config(group, name):
     """{CacheClusterId: CONFIG GET value} on every member's real redis-server."""
-    return dict((member["CacheClusterId"], redis.Redis(host="127.0.0.1", port=member["ReadEndpoint"]["Port"],
+    return dict((member["CacheClusterId"], redis.Redis(host=member["ReadEndpoint"]["Address"], port=member["ReadEndpoint"]["Port"],
                                                        decode_responses=True).config_get(name)[name])
                 for member in group["NodeGroups"][0]["NodeGroupMembers"])
 

@@ -57,20 +57,31 @@ def group_exists(elasticache, name):
     return True
 
 
+def address_port(endpoint):
+    """(address, port) of an endpoint, as the API (Address, Port) or the module (address, port)
+    gives it: each node is a host of its own, on the group's port."""
+    return tuple(endpoint.get(key) or endpoint.get(key.lower()) for key in ("Address", "Port"))
+
+
+def primary_endpoint(elasticache, group_id):
+    return address_port(describe(elasticache, group_id)["NodeGroups"][0]["PrimaryEndpoint"])
+
+
 def members(group):
-    """{CacheClusterId: (CurrentRole, port)}."""
-    return dict((member["CacheClusterId"], (member["CurrentRole"], member["ReadEndpoint"]["Port"]))
+    """{CacheClusterId: (CurrentRole, (address, port))}."""
+    return dict((member["CacheClusterId"], (member["CurrentRole"], address_port(member["ReadEndpoint"])))
                 for member in group["NodeGroups"][0]["NodeGroupMembers"])
 
 
-def connect(port, password=None):
-    return redis.Redis(host="127.0.0.1", port=port, password=password, socket_timeout=5,
+def connect(endpoint, password=None):
+    address, port = endpoint
+    return redis.Redis(host=address, port=port, password=password, socket_timeout=5,
                        decode_responses=True, retry=Retry(NoBackoff(), 0))
 
 
-def answers(port):
+def answers(endpoint):
     try:
-        connect(port).ping()
+        connect(endpoint).ping()
     except redis.AuthenticationError:
         return True
     except redis.ConnectionError:
@@ -94,11 +105,12 @@ def test_create_answers_with_the_token_and_second_run_changes_nothing(local_aws,
     assert group["AuthTokenEnabled"] is True and group["TransitEncryptionEnabled"] is True
     assert group["CacheNodeType"] == NODE_TYPE and group["MemberClusters"] == ["%s-001" % group_id]
     endpoint = result["replication_group"]["primary_endpoint"]
-    assert endpoint == {"address": "127.0.0.1", "port": group["NodeGroups"][0]["PrimaryEndpoint"]["Port"]}
+    assert address_port(endpoint) == address_port(group["NodeGroups"][0]["PrimaryEndpoint"])
+    assert endpoint["port"] == 6379
     assert result["replication_group"]["member_clusters"][0]["role"] == "primary"
-    assert connect(endpoint["port"], token).ping() is True
+    assert connect(address_port(endpoint), token).ping() is True
     with pytest.raises(redis.AuthenticationError):
-        connect(endpoint["port"]).ping()
+        connect(address_port(endpoint)).ping()
 
     since = local_aws.recorder.mark()
     result, process = apply(arguments, with_process=True)
@@ -109,8 +121,8 @@ def test_create_answers_with_the_token_and_second_run_changes_nothing(local_aws,
 
 def test_one_to_three_nodes_and_back(local_aws, elasticache, apply, group_id):
     apply({"replication_group_id": group_id, "node_type": NODE_TYPE})
-    primary_port = describe(elasticache, group_id)["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
-    connect(primary_port).set("greeting", "hello")
+    primary = primary_endpoint(elasticache, group_id)
+    connect(primary).set("greeting", "hello")
 
     since = local_aws.recorder.mark()
     result = apply({"replication_group_id": group_id, "num_cache_clusters": 3, "automatic_failover": True,
@@ -124,14 +136,14 @@ def test_one_to_three_nodes_and_back(local_aws, elasticache, apply, group_id):
     assert (group["AutomaticFailover"], group["MultiAZ"]) == ("enabled", "enabled")
     roles = members(group)
     assert sorted(role for role, port in roles.values()) == ["primary", "replica", "replica"]
-    replica_ports = [port for role, port in roles.values() if role == "replica"]
-    for port in replica_ports:
-        replica = connect(port)
+    replicas = [endpoint for role, endpoint in roles.values() if role == "replica"]
+    for endpoint in replicas:
+        replica = connect(endpoint)
         assert replica.info("replication")["role"] == "slave"
         assert replica.get("greeting") == "hello"
     assert sorted(member["role"] for member in result["replication_group"]["member_clusters"]) == \
         ["primary", "replica", "replica"]
-    assert result["replication_group"]["reader_endpoint"]["port"] in replica_ports
+    assert address_port(result["replication_group"]["reader_endpoint"]) in replicas
 
     since = local_aws.recorder.mark()
     result = apply({"replication_group_id": group_id, "num_cache_clusters": 1, "automatic_failover": False,
@@ -144,8 +156,8 @@ def test_one_to_three_nodes_and_back(local_aws, elasticache, apply, group_id):
     group = describe(elasticache, group_id)
     assert group["MemberClusters"] == ["%s-001" % group_id]
     assert (group["AutomaticFailover"], group["MultiAZ"]) == ("disabled", "disabled")
-    assert not any(answers(port) for port in replica_ports)
-    assert connect(primary_port).get("greeting") == "hello"
+    assert not any(answers(endpoint) for endpoint in replicas)
+    assert connect(primary).get("greeting") == "hello"
 
 
 def test_node_type_change_is_one_modify_call(local_aws, elasticache, apply, group_id):
@@ -181,22 +193,22 @@ def test_rotate_then_set_leaves_only_the_new_token(local_aws, elasticache, apply
     old_token, token = new_token(), new_token()
     arguments = {"replication_group_id": group_id, "node_type": NODE_TYPE, "transit_encryption": True}
     apply(dict(arguments, auth_token=old_token))
-    port = describe(elasticache, group_id)["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
+    primary = primary_endpoint(elasticache, group_id)
 
     result, process = apply(dict(arguments, auth_token=token, auth_token_update_strategy="ROTATE"),
                             diff=True, with_process=True)
     assert result["changed"] is True
     assert result["diff"]["after"] == {"auth_token_update_strategy": "ROTATE"}
     assert token not in process.stdout and old_token not in process.stdout
-    assert connect(port, old_token).ping() is True
-    assert connect(port, token).ping() is True
+    assert connect(primary, old_token).ping() is True
+    assert connect(primary, token).ping() is True
 
     since = local_aws.recorder.mark()
     apply(dict(arguments, auth_token=token, auth_token_update_strategy="SET"))
     assert mutating_actions(local_aws, since) == ["ModifyReplicationGroup"]
-    assert connect(port, token).ping() is True
+    assert connect(primary, token).ping() is True
     with pytest.raises(redis.AuthenticationError):
-        connect(port, old_token).ping()
+        connect(primary, old_token).ping()
 
     # Without a strategy the token of a group that has AUTH is not sent again.
     since = local_aws.recorder.mark()
@@ -295,7 +307,7 @@ def test_windows_logs_and_tags_are_applied_once(local_aws, elasticache, apply, g
 
 def test_delete_with_final_snapshot_and_restore_from_it(local_aws, elasticache, apply, group_id):
     apply({"replication_group_id": group_id, "node_type": NODE_TYPE})
-    connect(describe(elasticache, group_id)["NodeGroups"][0]["PrimaryEndpoint"]["Port"]).set("kept", "yes")
+    connect(primary_endpoint(elasticache, group_id)).set("kept", "yes")
     snapshot = "%s-final" % group_id
     restored = "%s-r" % group_id
 
@@ -314,8 +326,8 @@ def test_delete_with_final_snapshot_and_restore_from_it(local_aws, elasticache, 
         assert apply({"replication_group_id": group_id, "state": "absent"})["changed"] is False
 
         result = apply({"replication_group_id": restored, "snapshot_name": snapshot})
-        port = result["replication_group"]["primary_endpoint"]["port"]
-        assert connect(port).get("kept") == "yes"
+        primary = address_port(result["replication_group"]["primary_endpoint"])
+        assert connect(primary).get("kept") == "yes"
         assert describe(elasticache, restored)["CacheNodeType"] == NODE_TYPE
     finally:
         if group_exists(elasticache, restored):
@@ -362,7 +374,7 @@ def test_tls_off_then_auth_deleted(local_aws, elasticache, apply, group_id):
     token = new_token()
     apply({"replication_group_id": group_id, "node_type": NODE_TYPE, "transit_encryption": True,
            "auth_token": token})
-    port = describe(elasticache, group_id)["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
+    primary = primary_endpoint(elasticache, group_id)
 
     since = local_aws.recorder.mark()
     result = apply({"replication_group_id": group_id, "transit_encryption": False,
@@ -372,7 +384,7 @@ def test_tls_off_then_auth_deleted(local_aws, elasticache, apply, group_id):
     assert mutating_actions(local_aws, since) == ["ModifyReplicationGroup"] * 3
     group = describe(elasticache, group_id)
     assert group["TransitEncryptionEnabled"] is False and group["AuthTokenEnabled"] is False
-    assert connect(port).ping() is True
+    assert connect(primary).ping() is True
 
     since = local_aws.recorder.mark()
     assert apply({"replication_group_id": group_id, "transit_encryption": False,

@@ -104,8 +104,10 @@ def test_network_admits_only_the_application(provisioned, rds, local_aws):
     zones = {s["SubnetAvailabilityZone"]["Name"] for s in subnet_group["Subnets"]}
     assert zones == {"us-east-1a", "us-east-1b"}
 
+    # The application security group the inventory names.
+    inventory = yaml.safe_load((REPO_ROOT / INVENTORY / "group_vars/local/dbfleet.yml").read_text())
     app_group = ec2.describe_security_groups(
-        Filters=[{"Name": "group-name", "Values": ["dbfleet-local-app"]}])["SecurityGroups"][0]
+        GroupIds=inventory["rds_allowed_security_group_ids"])["SecurityGroups"][0]
     db_group_ids = [g["VpcSecurityGroupId"] for g in writer["VpcSecurityGroups"]]
     db_group = ec2.describe_security_groups(GroupIds=db_group_ids)["SecurityGroups"][0]
     assert db_group["GroupName"] == "dbfleet-local-rds"

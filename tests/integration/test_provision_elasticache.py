@@ -161,8 +161,10 @@ def test_parameter_group_holds_the_production_parameters(provisioned, elasticach
 
 def test_network_admits_only_the_application(provisioned, elasticache, local_aws):
     ec2 = local_aws.client("ec2", REGION)
+    # The application security group the inventory names.
+    inventory = yaml.safe_load((REPO_ROOT / INVENTORY / "group_vars/local/dbfleet.yml").read_text())
     app_group = ec2.describe_security_groups(
-        Filters=[{"Name": "group-name", "Values": ["dbfleet-local-app"]}])["SecurityGroups"][0]
+        GroupIds=inventory["rds_allowed_security_group_ids"])["SecurityGroups"][0]
     subnet_group = elasticache.describe_cache_subnet_groups(
         CacheSubnetGroupName=GROUP)["CacheSubnetGroups"][0]
     subnet_ids = [s["SubnetIdentifier"] for s in subnet_group["Subnets"]]
@@ -222,6 +224,19 @@ def test_a_lower_engine_version_changes_nothing(local_env, elasticache):
     assert refused.mutating == []
     groups = elasticache.describe_cache_parameter_groups()["CacheParameterGroups"]
     assert "dbfleet-local-redis6-x" not in [group["CacheParameterGroupName"] for group in groups]
+
+
+def test_a_port_the_group_cannot_move_to_is_refused_before_any_change(local_env, elasticache):
+    """ElastiCache cannot move a group to another port: the preflight compares the port asked
+    for with the one the group listens on, so port drift is reported, not skipped."""
+    refused = local_env.run(only=["elasticache"], expect_rc=2, elasticache_port=6380)
+    output = " ".join(refused.stdout.split())
+    assert ("elasticache_port: the group has 6379, 6380 wanted; ElastiCache cannot change port of an existing "
+            "group, so the group must be replaced") in output
+    assert refused.mutating == []
+    endpoint = elasticache.describe_replication_groups(ReplicationGroupId=GROUP)["ReplicationGroups"][0][
+        "NodeGroups"][0]["PrimaryEndpoint"]
+    assert endpoint["Port"] == 6379
 
 
 def test_check_mode_on_a_new_group_creates_nothing(local_env, elasticache, local_aws):

@@ -81,7 +81,7 @@ def group_parameters(elasticache, name, **filters):
 def node_config(group, name):
     """{CacheClusterId: CONFIG GET value} on every member's redis-server."""
     return {member["CacheClusterId"]: redis.Redis(
-        host="127.0.0.1", port=member["ReadEndpoint"]["Port"],
+        host=member["ReadEndpoint"]["Address"], port=member["ReadEndpoint"]["Port"],
         decode_responses=True).config_get(name)[name]
         for member in group["NodeGroups"][0]["NodeGroupMembers"]}
 

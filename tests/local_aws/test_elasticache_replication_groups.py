@@ -59,24 +59,30 @@ def describe(elasticache, group_id):
         ReplicationGroupId=group_id)["ReplicationGroups"][0]
 
 
-def primary_port(group):
-    return group["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
+def address_port(endpoint):
+    """(Address, Port) of an endpoint: every node is a host of its own, on the group's port."""
+    return endpoint["Address"], endpoint["Port"]
 
 
-def member_ports(group):
-    """{CacheClusterId: (CurrentRole, port)} of the group's node group members."""
-    return {member["CacheClusterId"]: (member["CurrentRole"], member["ReadEndpoint"]["Port"])
+def primary_endpoint(group):
+    return address_port(group["NodeGroups"][0]["PrimaryEndpoint"])
+
+
+def member_endpoints(group):
+    """{CacheClusterId: (CurrentRole, (address, port))} of the group's node group members."""
+    return {member["CacheClusterId"]: (member["CurrentRole"], address_port(member["ReadEndpoint"]))
             for member in group["NodeGroups"][0]["NodeGroupMembers"]}
 
 
-def connect(port, password=None):
-    return redis.Redis(host="127.0.0.1", port=port, password=password, socket_timeout=5,
+def connect(endpoint, password=None):
+    address, port = endpoint
+    return redis.Redis(host=address, port=port, password=password, socket_timeout=5,
                        decode_responses=True, retry=Retry(NoBackoff(), 0))
 
 
-def port_answers(port):
+def answers(endpoint):
     try:
-        connect(port).ping()
+        connect(endpoint).ping()
     except redis.AuthenticationError:
         return True
     except redis.ConnectionError:
@@ -109,12 +115,13 @@ def test_primary_endpoint_answers_with_the_token_only(elasticache, make_group, l
     assert group["MemberClusters"] == [f"{group_id}-001"]
     assert group["AuthTokenEnabled"] is True
     endpoint = group["NodeGroups"][0]["PrimaryEndpoint"]
-    assert endpoint["Address"] == "127.0.0.1"
-    assert connect(endpoint["Port"], secret).ping() is True
+    # A host of its own on the default port, as on AWS.
+    assert endpoint["Address"].startswith("127.20.") and endpoint["Port"] == 6379
+    assert connect(address_port(endpoint), secret).ping() is True
     with pytest.raises(redis.AuthenticationError):
-        connect(endpoint["Port"], "wrong-token-0123456789").ping()
+        connect(address_port(endpoint), "wrong-token-0123456789").ping()
     with pytest.raises(redis.AuthenticationError):
-        connect(endpoint["Port"]).ping()
+        connect(address_port(endpoint)).ping()
 
     cluster = elasticache.describe_cache_clusters(
         CacheClusterId=f"{group_id}-001", ShowCacheNodeInfo=True)["CacheClusters"][0]
@@ -130,11 +137,11 @@ def test_member_clusters_follow_num_cache_clusters(elasticache, make_group):
     group = make_group(node_count=3, AutomaticFailoverEnabled=True,
                        PreferredCacheClusterAZs=["us-east-1a", "us-east-1b", "us-east-1c"])
     group_id = group["ReplicationGroupId"]
-    members = member_ports(group)
+    members = member_endpoints(group)
 
     assert group["MemberClusters"] == [f"{group_id}-00{n}" for n in (1, 2, 3)]
     assert [role for role, _port in members.values()] == ["primary", "replica", "replica"]
-    assert group["NodeGroups"][0]["ReaderEndpoint"]["Port"] == members[f"{group_id}-002"][1]
+    assert address_port(group["NodeGroups"][0]["ReaderEndpoint"]) == members[f"{group_id}-002"][1]
     zones = {cluster["CacheClusterId"]: cluster["PreferredAvailabilityZone"]
              for cluster in elasticache.describe_cache_clusters()["CacheClusters"]}
     assert [zones[cluster_id] for cluster_id in group["MemberClusters"]] == \
@@ -173,7 +180,7 @@ def test_one_to_three_replicas_and_back(elasticache, make_group, local_aws):
     secret = token()
     group = make_group(node_count=2, auth_token=secret)
     group_id = group["ReplicationGroupId"]
-    primary = connect(primary_port(group), secret)
+    primary = connect(primary_endpoint(group), secret)
     primary.set("greeting", "hello")
 
     grown = elasticache.increase_replica_count(
@@ -182,7 +189,7 @@ def test_one_to_three_replicas_and_back(elasticache, make_group, local_aws):
     assert grown["MemberClusters"] == [f"{group_id}-00{n}" for n in (1, 2, 3, 4)]
     assert describe(elasticache, group_id)["MemberClusters"] == grown["MemberClusters"]
     assert len(group_pids(local_aws, group_id)) == 4
-    replicas = {cluster_id: port for cluster_id, (role, port) in member_ports(grown).items()
+    replicas = {cluster_id: port for cluster_id, (role, port) in member_endpoints(grown).items()
                 if role == "replica"}
     assert len(replicas) == 3
     for port in replicas.values():
@@ -197,11 +204,11 @@ def test_one_to_three_replicas_and_back(elasticache, make_group, local_aws):
     assert shrunk["MemberClusters"] == [f"{group_id}-001", f"{group_id}-002"]
     assert len(group_pids(local_aws, group_id)) == 2
     for cluster_id in (f"{group_id}-003", f"{group_id}-004"):
-        assert not port_answers(replicas[cluster_id])
+        assert not answers(replicas[cluster_id])
         with pytest.raises(ClientError) as problem:
             elasticache.describe_cache_clusters(CacheClusterId=cluster_id)
         assert error_code(problem) == "CacheClusterNotFound"
-    assert connect(primary_port(shrunk), secret).get("greeting") == "hello"
+    assert connect(primary_endpoint(shrunk), secret).get("greeting") == "hello"
 
 
 def test_replica_count_changes_are_validated(elasticache, make_group):
@@ -221,7 +228,7 @@ def test_rotate_then_set_token(elasticache, make_group):
     old, new = token(), token()
     group = make_group(node_count=2, auth_token=old)
     group_id = group["ReplicationGroupId"]
-    ports = [port for _role, port in member_ports(group).values()]
+    ports = [port for _role, port in member_endpoints(group).values()]
 
     rotated = elasticache.modify_replication_group(
         ReplicationGroupId=group_id, AuthToken=new, AuthTokenUpdateStrategy="ROTATE",
@@ -241,8 +248,8 @@ def test_rotate_then_set_token(elasticache, make_group):
             connect(port, old).ping()
         assert connect(port, new).ping() is True
     # Replication does not depend on the token.
-    connect(primary_port(rotated), new).set("after-set", "1")
-    replica_port = [port for role, port in member_ports(rotated).values() if role == "replica"][0]
+    connect(primary_endpoint(rotated), new).set("after-set", "1")
+    replica_port = [port for role, port in member_endpoints(rotated).values() if role == "replica"][0]
     wait_for_value(connect(replica_port, new), "after-set", "1")
 
 
@@ -251,8 +258,8 @@ def test_auth_token_without_strategy_rotates(elasticache, make_group):
     group = make_group(auth_token=old)
     elasticache.modify_replication_group(ReplicationGroupId=group["ReplicationGroupId"],
                                          AuthToken=new, ApplyImmediately=True)
-    assert connect(primary_port(group), old).ping() is True
-    assert connect(primary_port(group), new).ping() is True
+    assert connect(primary_endpoint(group), old).ping() is True
+    assert connect(primary_endpoint(group), new).ping() is True
 
 
 def test_every_special_character_aws_permits_in_a_token_is_accepted(make_group):
@@ -260,7 +267,7 @@ def test_every_special_character_aws_permits_in_a_token_is_accepted(make_group):
     (TOKEN_SPECIAL_CHARACTERS, tests/unit/plugins/module_utils/test_elasticache_replication_groups.py)."""
     secret = "Ab0!&#$^<>-" + uuid.uuid4().hex
     group = make_group(auth_token=secret)
-    assert connect(primary_port(group), secret).ping() is True
+    assert connect(primary_endpoint(group), secret).ping() is True
 
 
 def test_token_changes_are_validated_and_delete_needs_transit_encryption_off(
@@ -282,7 +289,7 @@ def test_token_changes_are_validated_and_delete_needs_transit_encryption_off(
             elasticache.modify_replication_group(ReplicationGroupId=group_id,
                                                  ApplyImmediately=True, **options)
         assert error_code(problem) == code
-    assert connect(primary_port(group), secret).ping() is True
+    assert connect(primary_endpoint(group), secret).ping() is True
 
     deleted = elasticache.modify_replication_group(
         ReplicationGroupId=group_id, TransitEncryptionEnabled=False,
@@ -290,7 +297,7 @@ def test_token_changes_are_validated_and_delete_needs_transit_encryption_off(
 
     assert deleted["AuthTokenEnabled"] is False
     assert deleted["TransitEncryptionEnabled"] is False
-    assert connect(primary_port(group)).ping() is True
+    assert connect(primary_endpoint(group)).ping() is True
 
 
 def test_test_failover_moves_the_primary(elasticache, make_group):
@@ -301,16 +308,17 @@ def test_test_failover_moves_the_primary(elasticache, make_group):
     failed_over = elasticache.test_failover(ReplicationGroupId=group_id,
                                             NodeGroupId="0001")["ReplicationGroup"]
 
-    members = member_ports(failed_over)
+    members = member_endpoints(failed_over)
     assert members[f"{group_id}-001"][0] == "replica"
     assert members[f"{group_id}-002"][0] == "primary"
     new_primary_port = members[f"{group_id}-002"][1]
-    assert primary_port(failed_over) == new_primary_port
-    assert primary_port(describe(elasticache, group_id)) == new_primary_port
+    assert primary_endpoint(failed_over) == new_primary_port
+    assert primary_endpoint(describe(elasticache, group_id)) == new_primary_port
     connect(new_primary_port, secret).set("after-failover", "yes")
     for cluster_id in (f"{group_id}-001", f"{group_id}-003"):
         replica = connect(members[cluster_id][1], secret)
-        assert replica.info("replication")["master_port"] == new_primary_port
+        replication = replica.info("replication")
+        assert (replication["master_host"], replication["master_port"]) == new_primary_port
         wait_for_value(replica, "after-failover", "yes")
     with pytest.raises(redis.ReadOnlyError):
         connect(members[f"{group_id}-001"][1], secret).set("old-primary", "no")
@@ -392,7 +400,7 @@ def test_modify_reaches_group_and_member_clusters(elasticache, make_group):
 def test_snapshots_keep_the_data_and_restore_it(elasticache, make_group):
     secret = token()
     group = make_group(node_count=1, auth_token=secret)
-    connect(primary_port(group), secret).set("kept", "in-snapshot")
+    connect(primary_endpoint(group), secret).set("kept", "in-snapshot")
     snapshot_name, copy_name = unique("snap"), unique("copy")
 
     elasticache.create_snapshot(ReplicationGroupId=group["ReplicationGroupId"],
@@ -406,7 +414,7 @@ def test_snapshots_keep_the_data_and_restore_it(elasticache, make_group):
     assert error_code(problem) == "SnapshotAlreadyExistsFault"
 
     restored = make_group(node_count=2, auth_token=secret, SnapshotName=copy_name)
-    assert connect(primary_port(restored), secret).get("kept") == "in-snapshot"
+    assert connect(primary_endpoint(restored), secret).get("kept") == "in-snapshot"
     for name in (snapshot_name, copy_name):
         elasticache.delete_snapshot(SnapshotName=name)
 
@@ -414,13 +422,13 @@ def test_snapshots_keep_the_data_and_restore_it(elasticache, make_group):
 def test_delete_stops_the_servers(elasticache, make_group, local_aws):
     group = make_group(node_count=2)
     group_id = group["ReplicationGroupId"]
-    ports = [port for _role, port in member_ports(group).values()]
+    ports = [port for _role, port in member_endpoints(group).values()]
     final_snapshot = unique("final")
 
     elasticache.delete_replication_group(ReplicationGroupId=group_id,
                                          FinalSnapshotIdentifier=final_snapshot)
 
-    assert not any(port_answers(port) for port in ports)
+    assert not any(answers(endpoint) for endpoint in ports)
     assert group_pids(local_aws, group_id) == {}
     with pytest.raises(ClientError) as problem:
         describe(elasticache, group_id)
@@ -442,9 +450,9 @@ def test_primary_cluster_id_chooses_the_primary(elasticache, make_group):
         ReplicationGroupId=group_id, PrimaryClusterId=f"{group_id}-002",
         ApplyImmediately=True)["ReplicationGroup"]
 
-    members = member_ports(changed)
+    members = member_endpoints(changed)
     assert [members[f"{group_id}-00{n}"][0] for n in (1, 2)] == ["replica", "primary"]
-    assert connect(primary_port(changed), secret).set("on-new-primary", "1") is True
+    assert connect(primary_endpoint(changed), secret).set("on-new-primary", "1") is True
     wait_for_value(connect(members[f"{group_id}-001"][1], secret), "on-new-primary", "1")
     with pytest.raises(ClientError) as problem:
         elasticache.modify_replication_group(ReplicationGroupId=group_id,

@@ -17,7 +17,7 @@ def create_instance(endpoint, password=None):
         DBInstanceIdentifier=identifier, Engine="postgres", DBInstanceClass="db.t3.micro",
         AllocatedStorage=20, MasterUsername="fleetadmin",
         MasterUserPassword=password or uuid.uuid4().hex, DBName="app")["DBInstance"]
-    return identifier, instance["Endpoint"]["Port"]
+    return identifier, (instance["Endpoint"]["Address"], instance["Endpoint"]["Port"])
 
 
 def test_data_plane_runs_from_a_directory_only_root_can_enter(own_endpoint):
@@ -28,9 +28,9 @@ def test_data_plane_runs_from_a_directory_only_root_can_enter(own_endpoint):
     started = own_endpoint.cli("up")
     assert started.returncode == 0, started.stderr
     password = uuid.uuid4().hex
-    identifier, port = create_instance(own_endpoint, password)
+    identifier, endpoint = create_instance(own_endpoint, password)
 
-    with closing(pg_connect("127.0.0.1", port, "fleetadmin", password, "app")) as session:
+    with closing(pg_connect(*endpoint, "fleetadmin", password, "app")) as session:
         cursor = session.cursor()
         cursor.execute("CREATE TABLE t AS SELECT 1 AS id")
         cursor.execute("SELECT current_database(), current_user, count(*) FROM t")
@@ -42,7 +42,7 @@ def test_data_plane_runs_from_a_directory_only_root_can_enter(own_endpoint):
 
     # purge (make clean) stops it and removes its data, also where it was kept outside.
     assert own_endpoint.cli("purge").returncode == 0
-    assert not port_answers(port)
+    assert not port_answers(*endpoint)
     assert not root.exists() and not own_endpoint.state_dir.exists()
 
 
@@ -54,19 +54,19 @@ def test_up_reset_down_and_restart_after_a_crash(own_endpoint):
     assert (own_endpoint.state_dir / "local_aws.log").exists()
     assert own_endpoint.cli("up").stdout.startswith("local AWS endpoint already running")
 
-    _identifier, port = create_instance(own_endpoint)
-    assert port_answers(port)
+    _identifier, endpoint = create_instance(own_endpoint)
+    assert port_answers(*endpoint)
     assert own_endpoint.cli("reset").returncode == 0
     assert own_endpoint.client("rds").describe_db_instances()["DBInstances"] == []
-    assert not port_answers(port)
+    assert not port_answers(*endpoint)
     # The account's network is there again after the reset.
     assert len(own_endpoint.client("ec2").describe_subnets(
         SubnetIds=["subnet-0dbf1ee7000000001", "subnet-0dbf1ee7000000002"])["Subnets"]) == 2
 
     create_instance(own_endpoint)
-    _identifier, port = create_instance(own_endpoint)
+    _identifier, endpoint = create_instance(own_endpoint)
     assert own_endpoint.cli("down").returncode == 0
-    assert not port_answers(port)
+    assert not port_answers(*endpoint)
     assert not own_endpoint.healthy()
     assert not (own_endpoint.state_dir / "local_aws.pid").exists()
 

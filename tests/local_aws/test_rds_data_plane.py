@@ -1,6 +1,5 @@
 """RDS DB instances of the local endpoint are real PostgreSQL clusters."""
 
-import socket
 import time
 import uuid
 from contextlib import closing
@@ -8,7 +7,7 @@ from contextlib import closing
 import psycopg2
 import pytest
 from botocore.exceptions import ClientError
-from conftest import pg_connect
+from conftest import pg_connect, port_answers
 
 from tools.local_aws.dataplane import postgres
 
@@ -62,12 +61,6 @@ def query(connection, statement, *args):
         return cursor.fetchall() if cursor.description else None
 
 
-def port_answers(port):
-    with socket.socket() as probe:
-        probe.settimeout(1)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
 def wait_for(predicate, timeout=10):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -80,7 +73,8 @@ def wait_for(predicate, timeout=10):
 def test_master_user_and_database_exist_behind_the_endpoint(instances):
     password = uuid.uuid4().hex
     instance = instances(password)
-    assert instance["Endpoint"]["Address"] == "127.0.0.1"
+    # A host of its own, on the port the instance was created with (5432 by default).
+    assert instance["Endpoint"]["Address"].startswith("127.10.") and instance["Endpoint"]["Port"] == 5432
     with closing(connect(instance, password)) as connection:
         assert query(connection, "SELECT current_user, current_database()") == [
             (MASTER_USER, DB_NAME)]
@@ -118,7 +112,8 @@ def test_read_replica_is_read_only_and_streams_from_its_source(rds, instances):
     try:
         replica = describe(rds, replica_id)
         assert replica["ReadReplicaSourceDBInstanceIdentifier"] == source["DBInstanceIdentifier"]
-        assert replica["Endpoint"]["Port"] != source["Endpoint"]["Port"]
+        assert replica["Endpoint"]["Address"] != source["Endpoint"]["Address"]
+        assert replica["Endpoint"]["Port"] == source["Endpoint"]["Port"]
         assert replica["DbiResourceId"] != source["DbiResourceId"]
         with closing(connect(source, password)) as primary:
             query(primary, "CREATE TABLE orders (id int)")
@@ -163,13 +158,31 @@ def test_reboot_restarts_the_server(rds, instances):
         assert query(connection, "SELECT pg_postmaster_start_time()")[0][0] > started_before
 
 
+def test_instances_share_a_port_on_addresses_of_their_own_and_move_when_modified(rds, instances):
+    password = uuid.uuid4().hex
+    first, second = instances(password), instances(password, Port=6432)
+    third = instances(password, Port=6432)
+    assert (second["Endpoint"]["Port"], third["Endpoint"]["Port"]) == (6432, 6432)
+    assert len({first["Endpoint"]["Address"], second["Endpoint"]["Address"], third["Endpoint"]["Address"]}) == 3
+    with closing(connect(second, password)) as connection:
+        query(connection, "CREATE TABLE kept AS SELECT 1 AS id")
+
+    rds.modify_db_instance(DBInstanceIdentifier=second["DBInstanceIdentifier"], DBPortNumber=5433,
+                           ApplyImmediately=False)
+    moved = describe(rds, second["DBInstanceIdentifier"])
+    assert moved["Endpoint"] == dict(second["Endpoint"], Port=5433)
+    assert not port_answers(second["Endpoint"]["Address"], 6432)
+    with closing(connect(moved, password)) as connection:
+        assert query(connection, "SELECT id FROM kept") == [(1,)]
+
+
 def test_stop_and_start_stop_and_start_the_server(rds, instances):
     password = uuid.uuid4().hex
     instance = instances(password)
-    identifier, port = instance["DBInstanceIdentifier"], instance["Endpoint"]["Port"]
+    identifier, endpoint = instance["DBInstanceIdentifier"], instance["Endpoint"]
     rds.stop_db_instance(DBInstanceIdentifier=identifier)
     assert describe(rds, identifier)["DBInstanceStatus"] == "stopped"
-    assert not port_answers(port)
+    assert not port_answers(endpoint["Address"], endpoint["Port"])
     rds.start_db_instance(DBInstanceIdentifier=identifier)
     assert describe(rds, identifier)["DBInstanceStatus"] == "available"
     with closing(connect(instance, password)) as connection:
@@ -179,11 +192,11 @@ def test_stop_and_start_stop_and_start_the_server(rds, instances):
 def test_delete_drops_the_database_and_frees_the_port(rds, instances, local_aws):
     password = uuid.uuid4().hex
     instance = instances(password)
-    port = instance["Endpoint"]["Port"]
-    assert port_answers(port)
+    endpoint = instance["Endpoint"]
+    assert port_answers(endpoint["Address"], endpoint["Port"])
     rds.delete_db_instance(DBInstanceIdentifier=instance["DBInstanceIdentifier"],
                            SkipFinalSnapshot=True)
-    assert not port_answers(port)
+    assert not port_answers(endpoint["Address"], endpoint["Port"])
     assert not list(postgres.clusters_dir(local_aws.state_dir).glob(f"*/{instance['DBInstanceIdentifier']}"))
 
 

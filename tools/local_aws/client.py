@@ -87,10 +87,11 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def port_answers(port):
+def port_answers(address, port):
+    """Whether something listens on address:port (data-plane servers: Endpoint.Address, Port)."""
     with socket.socket() as probe:
         probe.settimeout(1)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+        return probe.connect_ex((address, port)) == 0
 
 
 def ansible_environment(endpoint=None):

@@ -13,6 +13,7 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replicatio
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_ID_LENGTH
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_SNAPSHOT_RETENTION_DAYS
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MIN_WINDOW_MINUTES
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import immutable_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import log_delivery_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import aws_name
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import in_range
@@ -96,19 +97,30 @@ def problems(values):
     return found
 
 
-def offering_problems(values, node_types, parameters, running_version=None):
+# The replication group's settings ElastiCache cannot change, and the variables that set them.
+IMMUTABLE_VARIABLES = {"port": "elasticache_port", "at_rest_encryption": "elasticache_at_rest_encryption",
+                       "kms_key_id": "elasticache_kms_key_id", "cache_subnet_group": "elasticache_subnet_group_name"}
+
+
+def offering_problems(values, node_types, parameters, running=None):
     """The rules that need what AWS offers: the node types the parameter group family runs on
     and the family's parameters ({name: ParameterSpec}), both from
-    DescribeEngineDefaultParameters; and the version the group runs now, which ElastiCache
-    cannot lower."""
+    DescribeEngineDefaultParameters; and, for a group that exists, its settings (`running`,
+    elasticache_replication_groups.current_settings): ElastiCache can neither lower its
+    version nor change its port, encryption at rest, key or subnet group."""
     family = values.get("elasticache_parameter_group_family")
     found = offered("elasticache_node_type", values.get("elasticache_node_type"), node_types,
                     "for family %s in this region" % family)
     found += validate_parameters(values.get("elasticache_parameters") or {}, parameters, family,
                                  option="elasticache_parameters")[1]
-    version = values.get("elasticache_engine_version")
+    if not running:
+        return found
+    version, running_version = values.get("elasticache_engine_version"), running.get("engine_version")
     if running_version and version and is_lower(version, running_version):
         found.append("elasticache_engine_version: %s is lower than %s, the version %s runs; ElastiCache cannot "
                      "downgrade (restore a snapshot into a new replication group instead)"
                      % (version, running_version, values.get("elasticache_replication_group_id")))
+    wanted = dict((setting, values.get(variable) or None) for setting, variable in IMMUTABLE_VARIABLES.items())
+    wanted["at_rest_encryption"] = values.get("elasticache_at_rest_encryption")
+    found += immutable_problems(running, wanted, IMMUTABLE_VARIABLES)
     return found

@@ -1,14 +1,15 @@
 """Real PostgreSQL clusters behind RDS DB instances.
 
-One cluster per DB instance in $ROOT/pg/<region>/<DBInstanceIdentifier>, listening on
-127.0.0.1 on its own free port. $ROOT is the state dir when the `postgres` system user can
+One cluster per DB instance in $ROOT/pg/<region>/<DBInstanceIdentifier>, listening on a
+loopback address of its own (loopback.py) and on the port the instance was given (5432 by
+default), as an RDS instance is a host of its own. $ROOT is the state dir when the `postgres` system user can
 enter it; otherwise (a checkout in root's 0700 home or in a `mktemp -d` folder) it is a
 directory of the state dir's own under /var/tmp or the temp dir (`pg_root`). The clusters run Debian's PostgreSQL binaries as the
 `postgres` system user (when the endpoint runs as root) and never touch the machine's
 own PostgreSQL service or data.
 
-Each cluster keeps a superuser `rdsadmin` (as on RDS) reachable only over a unix socket
-in the state dir; the instance's master user is a normal role with LOGIN, CREATEDB,
+Each cluster keeps a superuser `rdsadmin` (as on RDS) reachable only over its unix socket
+(`sockets/<address>/`); the instance's master user is a normal role with LOGIN, CREATEDB,
 CREATEROLE and membership in `rds_superuser`, authenticated with scram-sha-256 over TCP.
 
 Clusters are copied from a template made once with initdb, so creating one takes about
@@ -31,7 +32,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import tempfile
@@ -44,15 +44,18 @@ from pathlib import Path
 import psycopg2
 from psycopg2 import sql
 
+from . import loopback
+
 ADMIN_USER = "rdsadmin"
 SYSTEM_USER = "postgres"
 TEMPLATE_NAME = ".template"
 INSTANCE_CONF = "instance.conf"
 SERVER_LOG = "server.log"
-MAX_SOCKET_DIR_LENGTH = 80
+# A socket path is at most 107 bytes: this, "/127.10.255.254" and "/.s.PGSQL.65535".
+MAX_SOCKET_DIR_LENGTH = 76
 START_TIMEOUT_SECONDS = "60"
 # Bump when CLUSTER_SETTINGS or the initdb options change: older templates are rebuilt.
-TEMPLATE_VERSION = "2"
+TEMPLATE_VERSION = "3"
 TEMPLATE_VERSION_FILE = "local_aws_template"
 WAL_SEGMENT_MB = "1"
 BACKUPS_DIR = "pg-backups"
@@ -63,8 +66,7 @@ RECOVERY_TIMEOUT_SECONDS = 120
 
 CLUSTER_SETTINGS = """
 # Settings of the local AWS endpoint's data plane: small and fast, not durable.
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '{socket_dir}'
+# The address, port and socket directory of each cluster are in its instance.conf.
 unix_socket_permissions = 0700
 max_connections = 50
 shared_buffers = 16MB
@@ -84,12 +86,11 @@ include_if_exists = '{instance_conf}'
 HBA_RULES = f"""# TYPE  DATABASE     USER       ADDRESS        METHOD
 local   all          {ADMIN_USER}   trust
 local   replication  {ADMIN_USER}   trust
-host    all          all        127.0.0.1/32   scram-sha-256
+host    all          all        127.0.0.0/8    scram-sha-256
 host    all          all        ::1/128        scram-sha-256
 """
 
 _template_lock = threading.Lock()
-_port_lock = threading.Lock()
 _snapshot_lock = threading.Lock()
 _snapshot_connections = {}
 
@@ -170,7 +171,7 @@ def _cluster_dirs(state_dir):
 
 
 def socket_dir(state_dir):
-    """Directory of the clusters' unix sockets, short enough for the socket path limit."""
+    """Parent of the clusters' unix socket directories, short enough for the path limit."""
     preferred = clusters_dir(state_dir) / "sockets"
     if len(str(preferred)) <= MAX_SOCKET_DIR_LENGTH:
         return preferred
@@ -231,31 +232,31 @@ def _ensure_template(state_dir):
               "--no-sync", "--no-instructions", "-E", "UTF8", "--locale=C.UTF-8",
               f"--wal-segsize={WAL_SEGMENT_MB}"])
         with open(building / "postgresql.conf", "a", encoding="utf-8") as conf:
-            conf.write(CLUSTER_SETTINGS.format(socket_dir=socket_dir(state_dir),
-                                               instance_conf=INSTANCE_CONF))
+            conf.write(CLUSTER_SETTINGS.format(instance_conf=INSTANCE_CONF))
         (building / "pg_hba.conf").write_text(HBA_RULES, encoding="utf-8")
         (building / TEMPLATE_VERSION_FILE).write_text(TEMPLATE_VERSION, encoding="utf-8")
         building.rename(template)
         return template
 
 
-def _used_ports(state_dir):
-    return {port for port in map(_configured_port, _cluster_dirs(state_dir)) if port}
+def _free_address(state_dir, port):
+    """A loopback address no other cluster has, where `port` is free; hold loopback.lock."""
+    taken = {_read_instance_conf(directory).get("listen_addresses")
+             for directory in _cluster_dirs(state_dir)}
+    return loopback.free_address(loopback.POSTGRES_NETWORK, port, taken)
 
 
-def _free_port(state_dir):
-    taken = _used_ports(state_dir)
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        if port not in taken:
-            return port
+def _cluster_socket_dir(state_dir, address):
+    return socket_dir(state_dir) / address
 
 
-def _write_instance_conf(directory, port, archive=None, recovery=None):
-    """port, the WAL archive (a lineage's wal/ dir; None: none) and recovery settings."""
-    lines = [f"port = {port}"]
+def _write_instance_conf(state_dir, directory, address, port, archive=None, recovery=None):
+    """Address, port and socket directory, the WAL archive (a lineage's wal/ dir; None:
+    none) and recovery settings."""
+    sockets = _cluster_socket_dir(state_dir, address)
+    _ensure_owned_dir(sockets, 0o700)
+    lines = [f"listen_addresses = '{address}'", f"port = {port}",
+             f"unix_socket_directories = '{sockets}'"]
     if archive:
         # Copy then rename, so that a restore never reads a half-written segment.
         lines.append(f"archive_command = 'test ! -f {archive}/%f && cp %p {archive}/.%f "
@@ -268,17 +269,47 @@ def _write_instance_conf(directory, port, archive=None, recovery=None):
     _give_to_cluster_owner(conf)
 
 
+def _read_instance_conf(directory):
+    """{setting: value} of a cluster's instance.conf, quotes removed; {} if it has none."""
+    try:
+        lines = (directory / INSTANCE_CONF).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    settings = {}
+    for line in lines:
+        name, _equals, value = line.partition(" = ")
+        settings[name] = value.strip("'")
+    return settings
+
+
+def _archive_of(directory):
+    """The WAL archive a cluster's archive_command copies to, None for none."""
+    command = _read_instance_conf(directory).get("archive_command", "")
+    return Path(command.split()[3].rsplit("/", 1)[0]) if command.startswith("test ") else None
+
+
 def port_of(state_dir, region, identifier):
     """The TCP port of an instance's cluster, None if it has none."""
-    return _configured_port(data_dir(state_dir, region, identifier))
+    port = _read_instance_conf(data_dir(state_dir, region, identifier)).get("port")
+    return int(port) if port else None
 
 
-def _configured_port(directory):
-    conf = directory / INSTANCE_CONF
-    try:
-        return int(conf.read_text(encoding="utf-8").splitlines()[0].split("=", 1)[1])
-    except (OSError, IndexError, ValueError):
-        return None
+def address_of(state_dir, region, identifier):
+    """The loopback address an instance's cluster listens on, None if it has none."""
+    return _read_instance_conf(data_dir(state_dir, region, identifier)).get("listen_addresses")
+
+
+def admin_connect(state_dir, region, identifier, dbname="postgres"):
+    """psycopg2 connection as the cluster's superuser, over its unix socket."""
+    settings = _read_instance_conf(data_dir(state_dir, region, identifier))
+    return psycopg2.connect(host=settings["unix_socket_directories"], port=settings["port"],
+                            user=ADMIN_USER, dbname=dbname, connect_timeout=10)
+
+
+def _admin_socket_args(directory):
+    """pg_basebackup's -h and -p for a cluster's unix socket."""
+    settings = _read_instance_conf(directory)
+    return ["-h", settings["unix_socket_directories"], "-p", settings["port"]]
 
 
 def _start(directory):
@@ -309,18 +340,17 @@ def _kill_postmaster(directory):
 
 def _execute_as_admin(state_dir, region, identifier, dbname, statements):
     """Run statements as the cluster's superuser over its unix socket, each committed."""
-    connection = psycopg2.connect(host=str(socket_dir(state_dir)),
-                                  port=port_of(state_dir, region, identifier),
-                                  user=ADMIN_USER, dbname=dbname, connect_timeout=10)
+    connection = admin_connect(state_dir, region, identifier, dbname)
     connection.autocommit = True
     with closing(connection), connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
 
 
-def create(state_dir, region, identifier, master_username, master_password, db_name=None,
-           lineage=None):
-    """New primary cluster with the master user and the initial database; returns its port.
+def create(state_dir, region, identifier, port, master_username, master_password,
+           db_name=None, lineage=None):
+    """New primary cluster on `port` with the master user and the initial database;
+    returns its address.
 
     lineage: "<region>/<DbiResourceId>" of the backup lineage it archives to (base
     backup taken at the end), None for none.
@@ -329,11 +359,12 @@ def create(state_dir, region, identifier, master_username, master_password, db_n
     directory = data_dir(state_dir, region, identifier)
     delete(state_dir, region, identifier)
     directory.parent.mkdir(parents=True, exist_ok=True)
-    with _port_lock:
-        # As the caller, so that `cp -a` may keep the template's owner.
-        _run(["cp", "-a", str(template), str(directory)], as_cluster_owner=False)
-        port = _free_port(state_dir)
-        _write_instance_conf(directory, port, _new_lineage(state_dir, lineage))
+    # As the caller, so that `cp -a` may keep the template's owner.
+    _run(["cp", "-a", str(template), str(directory)], as_cluster_owner=False)
+    with loopback.lock:
+        address = _free_address(state_dir, port)
+        _write_instance_conf(state_dir, directory, address, port,
+                             _new_lineage(state_dir, lineage))
     _start(directory)
     master = sql.Identifier(master_username)
     _execute_as_admin(state_dir, region, identifier, "postgres", [
@@ -352,28 +383,28 @@ def create(state_dir, region, identifier, master_username, master_password, db_n
         _execute_as_admin(state_dir, region, identifier, "postgres", [
             sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db_name), master)])
     if lineage:
-        _base_backup(state_dir, port, lineage)
-    return port
+        _base_backup(state_dir, directory, lineage)
+    return address
 
 
-def create_replica(state_dir, region, identifier, source_region, source_identifier):
-    """Streaming hot-standby replica of another instance's cluster; returns its port."""
-    source_port = port_of(state_dir, source_region, source_identifier)
-    if source_port is None:
+def create_replica(state_dir, region, identifier, port, source_region, source_identifier):
+    """Streaming hot-standby replica of another instance's cluster, on `port`; returns its
+    address."""
+    source = data_dir(state_dir, source_region, source_identifier)
+    if port_of(state_dir, source_region, source_identifier) is None:
         raise DataPlaneError(f"instance {source_identifier} has no PostgreSQL cluster")
     directory = data_dir(state_dir, region, identifier)
     delete(state_dir, region, identifier)
     directory.parent.mkdir(parents=True, exist_ok=True)
     _ensure_owned_dir(directory, 0o700)
-    _run([pg_bin("pg_basebackup"), "-h", str(socket_dir(state_dir)), "-p", str(source_port),
-          "-U", ADMIN_USER, "-D", str(directory), "-R", "-X", "stream", "-c", "fast",
-          "--no-sync"])
+    _run([pg_bin("pg_basebackup"), *_admin_socket_args(source), "-U", ADMIN_USER,
+          "-D", str(directory), "-R", "-X", "stream", "-c", "fast", "--no-sync"])
     (directory / SERVER_LOG).unlink(missing_ok=True)
-    with _port_lock:
-        port = _free_port(state_dir)
-        _write_instance_conf(directory, port)
+    with loopback.lock:
+        address = _free_address(state_dir, port)
+        _write_instance_conf(state_dir, directory, address, port)
     _start(directory)
-    return port
+    return address
 
 
 def set_password(state_dir, region, identifier, username, password):
@@ -400,13 +431,22 @@ def promote(state_dir, region, identifier, lineage=None):
     """Turn a replica into a writable primary, archiving from now on to `lineage`
     (a new one: its base backup is taken once the cluster is writable)."""
     directory = data_dir(state_dir, region, identifier)
-    port = port_of(state_dir, region, identifier)
     if lineage:
-        _write_instance_conf(directory, port, _new_lineage(state_dir, lineage))
+        _write_instance_conf(state_dir, directory, address_of(state_dir, region, identifier),
+                             port_of(state_dir, region, identifier),
+                             _new_lineage(state_dir, lineage))
         _run([pg_bin("pg_ctl"), "-D", str(directory), "reload"])
     _run([pg_bin("pg_ctl"), "-D", str(directory), "-w", "promote"])
     if lineage:
-        _base_backup(state_dir, port, lineage)
+        _base_backup(state_dir, directory, lineage)
+
+
+def change_port(state_dir, region, identifier, port):
+    """Move a cluster to another port (ModifyDBInstance DBPortNumber): it restarts."""
+    directory = data_dir(state_dir, region, identifier)
+    _write_instance_conf(state_dir, directory, address_of(state_dir, region, identifier), port,
+                         _archive_of(directory))
+    restart(state_dir, region, identifier)
 
 
 def rename(state_dir, region, identifier, new_identifier):
@@ -425,6 +465,11 @@ def delete(state_dir, region, identifier):
 def _remove(directory):
     if directory.exists():
         _stop(directory, mode="immediate")
+        # The socket directory first: its address is free for another cluster once the
+        # instance.conf naming it is gone.
+        sockets = _read_instance_conf(directory).get("unix_socket_directories")
+        if sockets:
+            shutil.rmtree(sockets, ignore_errors=True)
         shutil.rmtree(directory)
 
 
@@ -467,11 +512,11 @@ def _new_lineage(state_dir, lineage):
     return root / WAL_ARCHIVE
 
 
-def _base_backup(state_dir, port, lineage):
+def _base_backup(state_dir, directory, lineage):
+    """pg_basebackup of the cluster in `directory` into the lineage's base/."""
     base = lineage_dir(state_dir, lineage) / BASE_BACKUP
-    _run([pg_bin("pg_basebackup"), "-h", str(socket_dir(state_dir)), "-p", str(port),
-          "-U", ADMIN_USER, "-D", str(base), "-X", "stream", "-c", "fast", "--no-sync",
-          "--no-manifest"])
+    _run([pg_bin("pg_basebackup"), *_admin_socket_args(directory), "-U", ADMIN_USER,
+          "-D", str(base), "-X", "stream", "-c", "fast", "--no-sync", "--no-manifest"])
     (base / SERVER_LOG).unlink(missing_ok=True)
 
 
@@ -491,9 +536,7 @@ def delete_lineage(state_dir, lineage):
 
 def _admin_query(state_dir, region, identifier, *statements, args=()):
     """Run statements as the superuser, each in its own transaction; the last one's row."""
-    connection = psycopg2.connect(host=str(socket_dir(state_dir)),
-                                  port=port_of(state_dir, region, identifier),
-                                  user=ADMIN_USER, dbname="postgres", connect_timeout=10)
+    connection = admin_connect(state_dir, region, identifier)
     connection.autocommit = True
     with closing(connection), connection.cursor() as cursor:
         for statement in statements:
@@ -513,9 +556,7 @@ def snapshot(state_dir, region, identifier, name):
         for attempt in (1, 2):
             connection = _snapshot_connections.get(key)
             if connection is None or connection.closed or connection.info.port != port:
-                connection = psycopg2.connect(host=str(socket_dir(state_dir)), port=port,
-                                              user=ADMIN_USER, dbname="postgres",
-                                              connect_timeout=10)
+                connection = admin_connect(state_dir, region, identifier)
                 connection.autocommit = True
                 _snapshot_connections[key] = connection
             try:
@@ -573,10 +614,10 @@ def recovery_settings(target):
             "recovery_target_timeline": "latest"}
 
 
-def restore(state_dir, region, identifier, source_lineage, target, lineage):
-    """New cluster from `source_lineage`'s base backup, recovered from its WAL archive to
-    `target` (see recovery_settings) and promoted; archives to the new `lineage`.
-    Returns its port."""
+def restore(state_dir, region, identifier, port, source_lineage, target, lineage):
+    """New cluster on `port` from `source_lineage`'s base backup, recovered from its WAL
+    archive to `target` (see recovery_settings) and promoted; archives to the new
+    `lineage`. Returns its address."""
     source = lineage_dir(state_dir, source_lineage)
     if not (source / BASE_BACKUP / "PG_VERSION").exists():
         raise DataPlaneError(f"backup {source_lineage} has no base backup")
@@ -587,23 +628,23 @@ def restore(state_dir, region, identifier, source_lineage, target, lineage):
     archive = _new_lineage(state_dir, lineage)
     recovery = {"restore_command": f"cp {source / WAL_ARCHIVE}/%f %p",
                 **recovery_settings(target)}
-    with _port_lock:
-        _run(["cp", "-a", str(source / BASE_BACKUP), str(directory)], as_cluster_owner=False)
-        port = _free_port(state_dir)
-        _write_instance_conf(directory, port, archive, recovery)
+    _run(["cp", "-a", str(source / BASE_BACKUP), str(directory)], as_cluster_owner=False)
     signal_file = directory / "recovery.signal"
     signal_file.touch()
     _give_to_cluster_owner(signal_file)
     try:
+        with loopback.lock:
+            address = _free_address(state_dir, port)
+            _write_instance_conf(state_dir, directory, address, port, archive, recovery)
         _start(directory)
         _wait_for_promotion(state_dir, region, identifier, directory)
     except Exception:
         _remove(directory)
         delete_lineage(state_dir, lineage)
         raise
-    _write_instance_conf(directory, port, archive)  # recovery settings done with
-    _base_backup(state_dir, port, lineage)
-    return port
+    _write_instance_conf(state_dir, directory, address, port, archive)  # recovery done with
+    _base_backup(state_dir, directory, lineage)
+    return address
 
 
 def _wait_for_promotion(state_dir, region, identifier, directory):

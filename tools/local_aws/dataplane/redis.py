@@ -1,8 +1,9 @@
 """Real redis-server processes behind ElastiCache replication groups.
 
 One process per member cluster (cache node) in
-$STATE_DIR/redis/<region>/<ReplicationGroupId>/<CacheClusterId>/, listening on 127.0.0.1
-on its own free port, with its redis.conf, pid file and log there. Replicas follow the
+$STATE_DIR/redis/<region>/<ReplicationGroupId>/<CacheClusterId>/, listening on a loopback
+address of its own (loopback.py) and on the group's port (6379 by default), as each
+ElastiCache node is a host of its own; its redis.conf, pid file and log are there. Replicas follow the
 primary with `replicaof`.
 
 Authentication uses Redis ACLs so that two AUTH tokens can be valid at once (ROTATE):
@@ -20,9 +21,7 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -30,13 +29,14 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from . import loopback
+
 ADMIN_USER = "localadmin"
 ADMIN_SECRET_FILE = "admin.secret"
 CONFIG_FILE = "redis.conf"
 PID_FILE = "redis.pid"
 LOG_FILE = "redis.log"
 RDB_FILE = "dump.rdb"
-LOCAL_ADDRESS = "127.0.0.1"
 START_TIMEOUT_SECONDS = 20
 STOP_TIMEOUT_SECONDS = 10
 REPLICA_SYNC_TIMEOUT_SECONDS = 20
@@ -58,8 +58,6 @@ shutdown-on-sigterm nosave now
 masteruser {admin_user}
 masterauth {admin_password}
 """
-
-_port_lock = threading.Lock()
 
 
 class RedisDataPlaneError(RuntimeError):
@@ -107,44 +105,48 @@ def _default_user_rule(tokens):
     return f"on {passwords} ~* &* +@all"
 
 
-def _configured_port(directory):
+def _configured(directory, setting):
+    """The value of `bind` or `port` in a node's redis.conf, None if it has none."""
     try:
         for line in (directory / CONFIG_FILE).read_text(encoding="utf-8").splitlines():
-            if line.startswith("port "):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
+            if line.startswith(f"{setting} "):
+                return line.split()[1]
+    except (OSError, IndexError):
         pass
     return None
 
 
 def port_of(state_dir, region, group_id, cluster_id):
     """TCP port of a node, None if it has none."""
-    return _configured_port(node_dir(state_dir, region, group_id, cluster_id))
+    port = _configured(node_dir(state_dir, region, group_id, cluster_id), "port")
+    return int(port) if port else None
 
 
-def _free_port(state_dir):
-    taken = {port for port in map(_configured_port, _node_dirs(state_dir)) if port}
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            probe.bind((LOCAL_ADDRESS, 0))
-            port = probe.getsockname()[1]
-        if port not in taken:
-            return port
+def address_of(state_dir, region, group_id, cluster_id):
+    """Loopback address of a node, None if it has none."""
+    return _configured(node_dir(state_dir, region, group_id, cluster_id), "bind")
+
+
+def _free_address(state_dir, port):
+    """A loopback address no other node has, where `port` is free; hold loopback.lock."""
+    taken = {_configured(directory, "bind") for directory in _node_dirs(state_dir)}
+    return loopback.free_address(loopback.REDIS_NETWORK, port, taken)
 
 
 def admin_connection(state_dir, region, group_id, cluster_id):
     """redis-py client of a node as `localadmin`."""
-    return redis.Redis(host=LOCAL_ADDRESS, port=port_of(state_dir, region, group_id, cluster_id),
+    return redis.Redis(host=address_of(state_dir, region, group_id, cluster_id),
+                       port=port_of(state_dir, region, group_id, cluster_id),
                        username=ADMIN_USER,
                        password=_admin_password(state_dir, region, group_id),
                        socket_timeout=10, decode_responses=True,
                        retry=Retry(NoBackoff(), 0))
 
 
-def start_node(state_dir, region, group_id, cluster_id, tokens, primary_cluster_id=None,
+def start_node(state_dir, region, group_id, cluster_id, port, tokens, primary_cluster_id=None,
                rdb_file=None):
-    """Start a node, a replica of `primary_cluster_id` when given, loading `rdb_file`
-    (a snapshot's data) when given; returns its port."""
+    """Start a node on `port`, a replica of `primary_cluster_id` when given, loading
+    `rdb_file` (a snapshot's data) when given; returns its address."""
     directory = node_dir(state_dir, region, group_id, cluster_id)
     delete_node(state_dir, region, group_id, cluster_id)
     directory.mkdir(parents=True)
@@ -153,25 +155,24 @@ def start_node(state_dir, region, group_id, cluster_id, tokens, primary_cluster_
     admin_password = _admin_password(state_dir, region, group_id)
     users = "\n".join([f"user default {_default_user_rule(tokens)}",
                        f"user {ADMIN_USER} on >{admin_password} ~* &* +@all"])
-    with _port_lock:
-        port = _free_port(state_dir)
-        config = directory / CONFIG_FILE
-        config.touch(mode=0o600)
+    config = directory / CONFIG_FILE
+    config.touch(mode=0o600)
+    with loopback.lock:
+        address = _free_address(state_dir, port)
         config.write_text(NODE_SETTINGS.format(
-            address=LOCAL_ADDRESS, port=port, pid_file=directory / PID_FILE,
+            address=address, port=port, pid_file=directory / PID_FILE,
             log_file=directory / LOG_FILE, directory=directory, rdb_file=RDB_FILE, users=users,
             admin_user=ADMIN_USER, admin_password=admin_password), encoding="utf-8")
-        if primary_cluster_id:
-            primary_port = port_of(state_dir, region, group_id, primary_cluster_id)
-            with open(config, "a", encoding="utf-8") as conf:
-                conf.write(f"replicaof {LOCAL_ADDRESS} {primary_port}\n")
-        result = subprocess.run([redis_server(), str(config)], capture_output=True, text=True,
-                                timeout=START_TIMEOUT_SECONDS, check=False,
-                                stdin=subprocess.DEVNULL)
+    if primary_cluster_id:
+        with open(config, "a", encoding="utf-8") as conf:
+            conf.write(f"replicaof {address_of(state_dir, region, group_id, primary_cluster_id)} "
+                       f"{port_of(state_dir, region, group_id, primary_cluster_id)}\n")
+    result = subprocess.run([redis_server(), str(config)], capture_output=True, text=True,
+                            timeout=START_TIMEOUT_SECONDS, check=False, stdin=subprocess.DEVNULL)
     if result.returncode != 0:
         raise RedisDataPlaneError(f"redis-server {config} failed: {result.stdout}{result.stderr}")
     _wait_until_answering(state_dir, region, group_id, cluster_id)
-    return port
+    return address
 
 
 def _wait_until_answering(state_dir, region, group_id, cluster_id):
@@ -212,7 +213,8 @@ def promote(state_dir, region, group_id, cluster_id):
 def follow(state_dir, region, group_id, cluster_id, primary_cluster_id):
     """Make a node a replica of another node of the group."""
     client = admin_connection(state_dir, region, group_id, cluster_id)
-    client.replicaof(LOCAL_ADDRESS, port_of(state_dir, region, group_id, primary_cluster_id))
+    client.replicaof(address_of(state_dir, region, group_id, primary_cluster_id),
+                     port_of(state_dir, region, group_id, primary_cluster_id))
     _persist(client)
 
 

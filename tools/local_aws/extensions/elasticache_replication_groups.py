@@ -5,7 +5,8 @@ For replication groups with cluster mode disabled (tools.local_aws.dataplane.red
 * CreateReplicationGroup: member clusters "<group>-001" ... follow NumCacheClusters
   (1-6), each a CacheCluster (DescribeCacheClusters) and a redis-server; "-001" is the
   primary, the others real replicas. NodeGroups[0].PrimaryEndpoint, ReaderEndpoint and
-  NodeGroupMembers[].ReadEndpoint carry 127.0.0.1 and the real ports. AuthToken becomes the
+  NodeGroupMembers[].ReadEndpoint carry the nodes' own loopback addresses and the group's
+  Port (6379 by default). AuthToken becomes the
   password of the servers' `default` user. SnapshotName starts the primary from the
   snapshot's RDB file. Validated as AWS validates: node count, automatic failover and
   Multi-AZ, token format, token only with transit encryption, window formats.
@@ -55,7 +56,6 @@ from ..dataplane import redis as redis_plane
 from ..runtime import runtime
 from .patching import wrap
 
-LOCAL_ADDRESS = "127.0.0.1"
 NODE_GROUP_ID = "0001"
 CACHE_NODE_ID = "0001"
 MAX_CACHE_CLUSTERS = 6
@@ -159,19 +159,23 @@ def _refresh_topology(backend, group):
     replicas = [backend.cache_clusters[cluster_id] for cluster_id in replica_cluster_ids(group)]
     node_group["node_group_members"] = [
         {"cache_cluster_id": cluster.cache_cluster_id, "cache_node_id": CACHE_NODE_ID,
-         "read_endpoint": {"address": LOCAL_ADDRESS, "port": cluster.port},
+         "read_endpoint": _endpoint(cluster),
          "preferred_availability_zone": cluster.preferred_availability_zone,
          "current_role": "primary" if cluster is primary else "replica"}
         for cluster in member_clusters(backend, group)]
-    node_group["primary_endpoint"] = {"address": LOCAL_ADDRESS, "port": primary.port}
-    node_group["reader_endpoint"] = {"address": LOCAL_ADDRESS,
-                                     "port": (replicas or [primary])[0].port}
+    node_group["primary_endpoint"] = _endpoint(primary)
+    node_group["reader_endpoint"] = _endpoint((replicas or [primary])[0])
     for stale in ("primary_endpoint_address", "reader_endpoint_address", "port"):
         node_group.pop(stale, None)
     if group.snapshot_retention_limit:
         group.snapshotting_cluster_id = (replicas or [primary])[0].cache_cluster_id
     else:
         group.snapshotting_cluster_id = None
+
+
+def _endpoint(cluster):
+    """Where a member cluster's node listens: its own loopback address, the group's port."""
+    return {"address": cluster.__dict__.get("_address"), "port": cluster.port}
 
 
 def _new_member_cluster(backend, group, cluster_id, zone):
@@ -187,7 +191,7 @@ def _new_member_cluster(backend, group, cluster_id, zone):
         transit_encryption_enabled=group.transit_encryption_enabled,
         network_type=group.network_type, ip_discovery=group.ip_discovery,
         snapshot_name=None, preferred_maintenance_window=group.preferred_maintenance_window,
-        port=None, notification_topic_arn=group.notification_topic_arn,
+        port=group.port, notification_topic_arn=group.notification_topic_arn,
         auto_minor_version_upgrade=group.auto_minor_version_upgrade,
         snapshot_retention_limit=group.snapshot_retention_limit,
         snapshot_window=group.snapshot_window, auth_token=None, outpost_mode=None,
@@ -209,9 +213,9 @@ def _new_member_cluster(backend, group, cluster_id, zone):
 
 
 def _start_member(backend, group, cluster, primary_id=None, rdb_file=None):
-    cluster.port = redis_plane.start_node(
+    cluster.__dict__["_address"] = redis_plane.start_node(
         runtime.state_dir, backend.region_name, group.replication_group_id,
-        cluster.cache_cluster_id, group.__dict__.get("_auth_tokens", []),
+        cluster.cache_cluster_id, group.port, group.__dict__.get("_auth_tokens", []),
         primary_cluster_id=primary_id, rdb_file=rdb_file)
     if primary_id:
         redis_plane.wait_for_sync(runtime.state_dir, backend.region_name,
@@ -767,7 +771,7 @@ def _cache_nodes(cluster):
         return []
     return [{"CacheNodeId": CACHE_NODE_ID, "CacheNodeStatus": "available",
              "CacheNodeCreateTime": cluster.cache_cluster_create_time,
-             "Endpoint": {"Address": LOCAL_ADDRESS, "Port": cluster.port},
+             "Endpoint": {"Address": cluster.__dict__.get("_address"), "Port": cluster.port},
              "ParameterGroupStatus": cluster.cache_parameter_group["ParameterApplyStatus"],
              "CustomerAvailabilityZone": cluster.preferred_availability_zone}]
 

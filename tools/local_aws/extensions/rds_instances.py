@@ -2,13 +2,15 @@
 the DescribeDBInstances fields moto 5.2.5 leaves out or gets wrong.
 
 * CreateDBInstance / CreateDBInstanceReadReplica (engine postgres) start a cluster
-  (tools.local_aws.dataplane.postgres); Endpoint.Address/Port point at it. A primary
+  (tools.local_aws.dataplane.postgres) on the instance's Port (5432 by default) and a
+  loopback address of its own: Endpoint.Address/Port point at it. A primary
   archives its WAL into its own backup lineage; restores (RESTORE_SOURCE in the create
   arguments, set by extensions.rds_backups) recover a cluster from one instead.
 * CreateDBInstanceReadReplica accepts a source in another region (its ARN), as AWS does;
   without DBParameterGroupName such a replica gets the family's default group of its region.
 * ModifyDBInstance MasterUserPassword changes the role's password in the cluster;
-  a NewDBInstanceIdentifier moves the cluster along.
+  a NewDBInstanceIdentifier moves the cluster along; DBPortNumber moves it to that port
+  (a restart, as on AWS, whatever ApplyImmediately says).
 * RebootDBInstance restarts the cluster; with ForceFailover on a Multi-AZ instance it
   swaps AvailabilityZone and SecondaryAvailabilityZone and records failover events.
 * StopDBInstance / StartDBInstance stop and start the cluster.
@@ -40,7 +42,6 @@ DATA_PLANE_ENGINES = ("postgres",)
 # create_db_instance argument carrying {"lineage", "target"} of a restore.
 RESTORE_SOURCE = "local_aws_restore_source"
 DEFAULT_PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7
-LOCAL_ADDRESS = "127.0.0.1"
 # gp3 baseline for PostgreSQL: (below 400 GB, from 400 GB up).
 GP3_LARGE_VOLUME_GB = 400
 GP3_IOPS = (3000, 12000)
@@ -180,10 +181,10 @@ def has_data_plane(instance):
     return bool(instance.__dict__.get("_data_plane"))
 
 
-def _attach_data_plane(instance, port, lineage=None):
+def _attach_data_plane(instance, address, lineage=None):
     instance.__dict__["_data_plane"] = True
+    instance.__dict__["_address"] = address
     instance.__dict__["_lineage"] = lineage
-    instance.port = port
 
 
 def lineage_of(instance):
@@ -264,20 +265,20 @@ def _create_db_instance(original):
             restore_source = db_kwargs.get(RESTORE_SOURCE)
             try:
                 if restore_source:
-                    port = postgres.restore(runtime.state_dir, instance.region,
-                                            instance.db_instance_identifier,
-                                            restore_source["lineage"], restore_source["target"],
-                                            lineage)
+                    address = postgres.restore(runtime.state_dir, instance.region,
+                                               instance.db_instance_identifier, instance.port,
+                                               restore_source["lineage"],
+                                               restore_source["target"], lineage)
                 else:
-                    port = postgres.create(runtime.state_dir, instance.region,
-                                           instance.db_instance_identifier,
-                                           instance.master_username,
-                                           _master_password(instance, db_kwargs),
-                                           instance.db_name, lineage=lineage)
+                    address = postgres.create(runtime.state_dir, instance.region,
+                                              instance.db_instance_identifier, instance.port,
+                                              instance.master_username,
+                                              _master_password(instance, db_kwargs),
+                                              instance.db_name, lineage=lineage)
             except Exception as problem:
                 self.databases.pop(instance.db_instance_identifier, None)
                 raise _data_plane_failure(problem) from problem
-            _attach_data_plane(instance, port, lineage)
+            _attach_data_plane(instance, address, lineage)
         begin_transition(instance, "creating")
         return instance
     return create_db_instance
@@ -294,7 +295,7 @@ def _create_db_instance_read_replica(original):
                 self.describe_db_subnet_groups(subnet_group)  # DBSubnetGroupNotFoundFault
         replica = original(self, db_kwargs)
         # moto copies the source object: give the replica its own identity and lists.
-        for own in ("_data_plane", "_secondary_zone", "_lineage", "_shipped_through"):
+        for own in ("_data_plane", "_address", "_secondary_zone", "_lineage", "_shipped_through"):
             replica.__dict__.pop(own, None)
         replica.dbi_resource_id = _new_dbi_resource_id()
         replica.instance_create_time = utcnow()
@@ -312,15 +313,17 @@ def _create_db_instance_read_replica(original):
             replica.db_parameter_group_name = None
         if postgres.exists(runtime.state_dir, source_region, source_id):
             try:
-                port = postgres.create_replica(runtime.state_dir, replica.region,
-                                               replica.db_instance_identifier,
-                                               source_region, source_id)
+                if db_kwargs.get("port"):
+                    replica.port = int(db_kwargs["port"])
+                address = postgres.create_replica(runtime.state_dir, replica.region,
+                                                  replica.db_instance_identifier, replica.port,
+                                                  source_region, source_id)
             except Exception as problem:
                 self.databases.pop(replica.db_instance_identifier, None)
                 self.find_db_from_id(db_kwargs["source_db_instance_identifier"]).remove_replica(
                     replica)
                 raise _data_plane_failure(problem) from problem
-            _attach_data_plane(replica, port)
+            _attach_data_plane(replica, address)
         begin_transition(replica, "creating")
         return replica
     return create_db_instance_read_replica
@@ -329,6 +332,7 @@ def _create_db_instance_read_replica(original):
 def _modify_db_instance(original):
     def modify_db_instance(self, db_instance_identifier, db_kwargs):
         new_password = db_kwargs.get("master_user_password")
+        new_port = db_kwargs.get("db_port_number")
         old_identifier = db_instance_identifier.lower()
         instance = original(self, db_instance_identifier, db_kwargs)
         if has_data_plane(instance):
@@ -336,6 +340,10 @@ def _modify_db_instance(original):
                 if instance.db_instance_identifier != old_identifier:
                     postgres.rename(runtime.state_dir, instance.region, old_identifier,
                                     instance.db_instance_identifier)
+                if new_port and int(new_port) != instance.port:
+                    postgres.change_port(runtime.state_dir, instance.region,
+                                         instance.db_instance_identifier, int(new_port))
+                    instance.port = int(new_port)
                 if new_password and not instance.is_replica:
                     postgres.set_password(runtime.state_dir, instance.region,
                                           instance.db_instance_identifier,
@@ -462,7 +470,9 @@ def _reboot_response(original):
 
 def _address(original_property):
     def address(instance):
-        return LOCAL_ADDRESS if has_data_plane(instance) else original_property.fget(instance)
+        if has_data_plane(instance):
+            return instance.__dict__["_address"]
+        return original_property.fget(instance)
     return property(address)
 
 

@@ -166,10 +166,7 @@ def _cluster_connection(database):
     identifier = database.db_instance_identifier
     if state_dir is None or not postgres.exists(state_dir, database.region, identifier):
         return None
-    connection = psycopg2.connect(
-        host=str(postgres.socket_dir(state_dir)),
-        port=postgres.port_of(state_dir, database.region, identifier),
-        user=postgres.ADMIN_USER, dbname="postgres", connect_timeout=10)
+    connection = postgres.admin_connect(state_dir, database.region, identifier)
     connection.autocommit = True
     return connection
 

@@ -97,8 +97,40 @@ def test_a_node_type_that_is_not_offered_and_bad_parameters_are_each_named():
 def test_a_version_below_the_running_one_is_refused(wanted, running, lower):
     found = offering_problems(values(elasticache_engine_version=wanted,
                                      elasticache_parameter_group_family=parameter_group_family("redis", wanted)),
-                              NODE_TYPES, REDIS7, running_version=running)
+                              NODE_TYPES, REDIS7, running=dict(RUNNING, engine_version=running))
     downgrade = [problem for problem in found if problem.startswith("elasticache_engine_version:")]
     assert downgrade == (["elasticache_engine_version: %s is lower than %s, the version dbfleet-local runs; "
                           "ElastiCache cannot downgrade (restore a snapshot into a new replication group instead)"
                           % (wanted, running)] if lower else [])
+
+
+# The settings of an existing group, as engine_options_info reads them (current_settings).
+KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/00000000-aaaa-bbbb-cccc-000000000001"
+RUNNING = {"engine_version": "7.1.0", "port": 6379, "at_rest_encryption": True, "kms_key_id": KEY_ARN,
+           "cache_subnet_group": "dbfleet-local-redis"}
+
+
+def test_what_elasticache_cannot_change_on_an_existing_group_is_named_before_any_call():
+    found = offering_problems(values(elasticache_port=6380, elasticache_at_rest_encryption=False,
+                                     elasticache_kms_key_id="arn:aws:kms:us-east-1:111122223333:key/other",
+                                     elasticache_subnet_group_name="dbfleet-other"),
+                              NODE_TYPES, REDIS7, running=RUNNING)
+    assert [problem.split(":")[0] for problem in found] == [
+        "elasticache_at_rest_encryption", "elasticache_kms_key_id", "elasticache_subnet_group_name", "elasticache_port"]
+    assert found[-1] == ("elasticache_port: the group has 6379, 6380 wanted; ElastiCache cannot change port of an "
+                         "existing group, so the group must be replaced (create a new group, for example from a "
+                         "snapshot with snapshot_name, and delete this one)")
+    # A new group may have any of them.
+    assert offering_problems(values(elasticache_port=6380), NODE_TYPES, REDIS7, running=None) == []
+
+
+@pytest.mark.parametrize("key", [KEY_ARN, "00000000-aaaa-bbbb-cccc-000000000001", "alias/dbfleet-local-redis", ""])
+def test_the_same_key_given_as_arn_key_id_or_alias_is_no_change(key):
+    assert offering_problems(values(elasticache_kms_key_id=key, elasticache_subnet_group_name="dbfleet-local-redis"),
+                             NODE_TYPES, REDIS7, running=RUNNING) == []
+
+
+def test_a_key_for_a_group_encrypted_with_the_service_key_is_a_change():
+    (problem,) = offering_problems(values(elasticache_kms_key_id="alias/dbfleet-local-redis"), NODE_TYPES, REDIS7,
+                                   running=dict(RUNNING, kms_key_id=None))
+    assert problem.startswith("elasticache_kms_key_id: the group has none, alias/dbfleet-local-redis wanted")
