@@ -117,8 +117,10 @@ molecule: venv-test system-deps collection
 	cd roles/rds && MOLECULE_EPHEMERAL_DIRECTORY=$(MOLECULE_STATE) \
 		PATH=$(CURDIR)/$(BIN):$$PATH $(CURDIR)/$(BIN)/molecule test
 
-# docs/reference/ from every module's DOCUMENTATION and every role's argument specs.
+# The parameter-group modules' RETURN blocks from their one template, then docs/reference/
+# from every module's DOCUMENTATION and every role's argument specs.
 docs: venv-test collection
+	$(PY) tools/docs/parameter_group_returns.py
 	$(PY) tools/docs/generate_reference.py
 
 build: venv

@@ -120,6 +120,8 @@ EXAMPLES = r"""
         state: absent
 """
 
+# Written from one template shared with rds_parameter_group by
+# tools/docs/parameter_group_returns.py (make docs): edit it there.
 RETURN = r"""
 parameter_group:
   description: The cache parameter group. Empty after O(state=absent).

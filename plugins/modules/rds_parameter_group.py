@@ -128,6 +128,8 @@ EXAMPLES = r"""
         state: absent
 """
 
+# Written from one template shared with elasticache_parameter_group by
+# tools/docs/parameter_group_returns.py (make docs): edit it there.
 RETURN = r"""
 parameter_group:
   description: The DB parameter group. Empty after O(state=absent).

@@ -80,3 +80,11 @@ def test_broken_documentation_is_reported_and_keeps_the_last_page(tmp_path):
     generate_reference.write(pages_out, tmp_path, keep={"modules/broken.md"})
     assert (tmp_path / "modules" / "broken.md").read_text() == "last good page"
     assert not (tmp_path / "modules" / "removed.md").exists()
+
+
+def test_parameter_group_modules_return_what_their_one_template_says():
+    """Both parameter-group modules document their common return shape from one template
+    (tools/docs/parameter_group_returns.py); `make docs` rewrites them."""
+    result = subprocess.run([str(PYTHON), str(REPO / "tools" / "docs" / "parameter_group_returns.py"), "--check"],
+                            cwd=REPO, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
