@@ -14,6 +14,8 @@ mutating call.
 import datetime
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
 from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_with_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_retention import plan
 from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_retention import render_name
@@ -72,6 +74,20 @@ def validate_common(params, source_option, max_name_length):
     if params["wait_timeout"] < 1:
         problems.append("wait_timeout: must be at least 1 second, got %d" % params["wait_timeout"])
     return problems
+
+
+def list_pages(client, operation, result_key, page_size, **request):
+    """(every item, number of pages) of a listing, through botocore's paginator; retried as a
+    whole on throttling, as amazon.aws's paginated_query_with_retries does. The pages are
+    counted: each is one API call, which the modules report as listing_calls."""
+    @AWSRetry.jittered_backoff()
+    def listing():
+        items, pages = [], 0
+        for page in client.get_paginator(operation).paginate(PaginationConfig={"PageSize": page_size}, **request):
+            pages += 1
+            items += page[result_key]
+        return items, pages
+    return listing()
 
 
 def utcnow():

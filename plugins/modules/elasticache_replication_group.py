@@ -719,49 +719,51 @@ def ensure_updated(module, client, group):
     )
 
 
+ARGUMENT_SPEC = dict(
+    replication_group_id=dict(type="str", required=True),
+    description=dict(type="str"),
+    engine=dict(type="str", choices=["redis", "valkey"]),
+    engine_version=dict(type="str"),
+    node_type=dict(type="str"),
+    port=dict(type="int"),
+    num_cache_clusters=dict(type="int"),
+    num_node_groups=dict(type="int"),
+    replicas_per_node_group=dict(type="int"),
+    automatic_failover=dict(type="bool"),
+    multi_az=dict(type="bool"),
+    at_rest_encryption=dict(type="bool"),
+    transit_encryption=dict(type="bool"),
+    transit_encryption_mode=dict(type="str", choices=["preferred", "required"]),
+    kms_key_id=dict(type="str"),
+    auth_token=dict(type="str", no_log=True),
+    auth_token_update_strategy=dict(type="str", choices=["ROTATE", "SET", "DELETE"]),
+    cache_parameter_group=dict(type="str"),
+    cache_subnet_group=dict(type="str"),
+    security_group_ids=dict(type="list", elements="str"),
+    snapshot_retention_limit=dict(type="int"),
+    snapshot_window=dict(type="str"),
+    preferred_maintenance_window=dict(type="str"),
+    notification_topic_arn=dict(type="str"),
+    log_delivery=dict(type="list", elements="dict", options=dict(
+        log_type=dict(type="str", required=True, choices=["slow-log", "engine-log"]),
+        destination_type=dict(type="str", default="cloudwatch-logs",
+                              choices=["cloudwatch-logs", "kinesis-firehose"]),
+        destination=dict(type="str", required=True),
+        log_format=dict(type="str", default="json", choices=["json", "text"]),
+    )),
+    tags=dict(type="dict", aliases=["resource_tags"]),
+    purge_tags=dict(type="bool", default=True),
+    apply_immediately=dict(type="bool", default=False),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=1800),
+    snapshot_name=dict(type="str"),
+    final_snapshot_identifier=dict(type="str"),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+)
+
+
 def main():
-    argument_spec = dict(
-        replication_group_id=dict(type="str", required=True),
-        description=dict(type="str"),
-        engine=dict(type="str", choices=["redis", "valkey"]),
-        engine_version=dict(type="str"),
-        node_type=dict(type="str"),
-        port=dict(type="int"),
-        num_cache_clusters=dict(type="int"),
-        num_node_groups=dict(type="int"),
-        replicas_per_node_group=dict(type="int"),
-        automatic_failover=dict(type="bool"),
-        multi_az=dict(type="bool"),
-        at_rest_encryption=dict(type="bool"),
-        transit_encryption=dict(type="bool"),
-        transit_encryption_mode=dict(type="str", choices=["preferred", "required"]),
-        kms_key_id=dict(type="str"),
-        auth_token=dict(type="str", no_log=True),
-        auth_token_update_strategy=dict(type="str", choices=["ROTATE", "SET", "DELETE"]),
-        cache_parameter_group=dict(type="str"),
-        cache_subnet_group=dict(type="str"),
-        security_group_ids=dict(type="list", elements="str"),
-        snapshot_retention_limit=dict(type="int"),
-        snapshot_window=dict(type="str"),
-        preferred_maintenance_window=dict(type="str"),
-        notification_topic_arn=dict(type="str"),
-        log_delivery=dict(type="list", elements="dict", options=dict(
-            log_type=dict(type="str", required=True, choices=["slow-log", "engine-log"]),
-            destination_type=dict(type="str", default="cloudwatch-logs",
-                                  choices=["cloudwatch-logs", "kinesis-firehose"]),
-            destination=dict(type="str", required=True),
-            log_format=dict(type="str", default="json", choices=["json", "text"]),
-        )),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-        apply_immediately=dict(type="bool", default=False),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=1800),
-        snapshot_name=dict(type="str"),
-        final_snapshot_identifier=dict(type="str"),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
 
     problems = validate_arguments(module.params)
     if problems:

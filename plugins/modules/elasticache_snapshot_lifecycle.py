@@ -179,6 +179,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_waiters import snapshot_available
 from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_lifecycle import lifecycle_argument_spec
+from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_lifecycle import list_pages
 from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_lifecycle import run
 from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_lifecycle import utcnow
 from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_retention import utc
@@ -233,18 +234,13 @@ class ElastiCacheSnapshots:
             request["PaginationToken"] = answer["PaginationToken"]
 
     def list_manual(self, source, region):
-        snapshots, request = [], {"ReplicationGroupId": source, "SnapshotSource": "user", "MaxRecords": PAGE_SIZE}
-        while True:
-            try:
-                answer = self.client.describe_snapshots(aws_retry=True, **request)
-            except is_boto3_error_code("ReplicationGroupNotFoundFault"):
-                # Not created yet (a check-mode run before the group exists): nothing to prune.
-                return []
-            self.listing_calls += 1
-            snapshots += answer["Snapshots"]
-            if not answer.get("Marker"):
-                break
-            request["Marker"] = answer["Marker"]
+        try:
+            snapshots, pages = list_pages(self.client, "describe_snapshots", "Snapshots", PAGE_SIZE,
+                                          ReplicationGroupId=source, SnapshotSource="user")
+        except is_boto3_error_code("ReplicationGroupNotFoundFault"):
+            # Not created yet (a check-mode run before the group exists): nothing to prune.
+            return []
+        self.listing_calls += pages
         tags = self.protected_tags() if snapshots and self.module.params["protect_tag_key"] else {}
         return [self.as_snapshot(snapshot, tags) for snapshot in snapshots]
 

@@ -257,6 +257,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_lifecycle import lifecycle_argument_spec
+from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_lifecycle import list_pages
 from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_lifecycle import run
 from ansible_collections.dbfleet.aws.plugins.module_utils.snapshot_retention import utc
 
@@ -296,15 +297,11 @@ class RdsSnapshots:
         }
 
     def list_manual(self, source, region):
-        snapshots, request = [], {"DBInstanceIdentifier": source, "SnapshotType": "manual", "MaxRecords": PAGE_SIZE}
-        while True:
-            answer = self.client(region).describe_db_snapshots(aws_retry=True, **request)
-            self.listing_calls += 1
-            snapshots += [self.as_snapshot(snapshot) for snapshot in answer["DBSnapshots"]
-                          if snapshot.get("SnapshotCreateTime") or snapshot.get("OriginalSnapshotCreateTime")]
-            if not answer.get("Marker"):
-                return snapshots
-            request["Marker"] = answer["Marker"]
+        snapshots, pages = list_pages(self.client(region), "describe_db_snapshots", "DBSnapshots", PAGE_SIZE,
+                                      DBInstanceIdentifier=source, SnapshotType="manual")
+        self.listing_calls += pages
+        return [self.as_snapshot(snapshot) for snapshot in snapshots
+                if snapshot.get("SnapshotCreateTime") or snapshot.get("OriginalSnapshotCreateTime")]
 
     def create(self, name, source, tags):
         answer = self.client(self.region).create_db_snapshot(
