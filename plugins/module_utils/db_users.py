@@ -10,6 +10,13 @@ plugins/filter/db_users.py and the role's input rules."""
 
 import hashlib
 import json
+import secrets
+import string
+
+# Characters of a generated password: none that a connection URL or a shell treats specially.
+PASSWORD_ALPHABET = string.ascii_letters + string.digits + "-_.~"
+# Policies whose comment starts so were made by the role (the comment is their digest).
+POLICY_DIGEST_PREFIX = "dbfleet:"
 
 # Privileges of each profile, per object type.
 PROFILES = {
@@ -101,5 +108,44 @@ def policy_specs(policies, default_database):
             "with_check": policy.get("with_check") or "",
         }
         digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode("utf-8")).hexdigest()[:16]
-        specs.append(dict(spec, digest="dbfleet:" + digest))
+        specs.append(dict(spec, digest=POLICY_DIGEST_PREFIX + digest))
     return specs
+
+
+def rls_plan(states, specs):
+    """What to do with the row-level security policies.
+
+    `states`: one result per database of the role's query (`item` the database,
+    `query_result` rows of table, rls, policy, comment); `specs`: policy_specs().
+    Returns {apply: [spec with exists, enable], missing_table: [spec], unlisted: [{database,
+    table, name}]}: a policy is applied when its digest differs or row-level security is off
+    on its table, waits when its table does not exist, and one the role made that the
+    inventory no longer lists is unlisted."""
+    plan = {"apply": [], "missing_table": [], "unlisted": []}
+    for state in states:
+        database, rows = state["item"], state.get("query_result") or []
+        wanted = [spec for spec in specs if spec["database"] == database]
+        for spec in wanted:
+            table_rows = [row for row in rows if row["table"] == spec["table"]]
+            if not table_rows:
+                plan["missing_table"].append(spec)
+                continue
+            named = [row for row in table_rows if row["policy"] == spec["name"]]
+            current = any(row["comment"] == spec["digest"] for row in named)
+            if not current or not table_rows[0]["rls"]:
+                plan["apply"].append(dict(spec, exists=bool(named), enable=not table_rows[0]["rls"]))
+        listed = set((spec["table"], spec["name"]) for spec in wanted)
+        plan["unlisted"] += [{"database": database, "table": row["table"], "name": row["policy"]}
+                             for row in rows
+                             if row["comment"].startswith(POLICY_DIGEST_PREFIX) and (row["table"], row["policy"]) not in listed]
+    return plan
+
+
+def choose_passwords(specs, stored, rotate, length):
+    """{user: password}: the one its secret holds (`stored`), or a new one of `length`
+    characters of PASSWORD_ALPHABET for a user without a secret and for every user when
+    `rotate`."""
+    generator = secrets.SystemRandom()
+    return dict((user["name"], stored[user["name"]] if user["name"] in stored and not rotate
+                 else "".join(generator.choices(PASSWORD_ALPHABET, k=int(length))))
+                for user in specs)

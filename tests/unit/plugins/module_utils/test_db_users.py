@@ -6,8 +6,11 @@ import json
 
 import pytest
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import PASSWORD_ALPHABET
+from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import choose_passwords
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import grant_plan
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import policy_specs
+from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import rls_plan
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import user_specs
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import Values
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.db_users import problems
@@ -93,3 +96,37 @@ def test_good_users_pass():
 def test_each_broken_rule_names_its_variable(changes, expected):
     (problem,) = problems(values(**changes))
     assert problem.startswith(expected)
+
+
+def test_rls_plan_applies_what_differs_waits_for_missing_tables_and_finds_unlisted_policies():
+    current, changed, waiting = policy_specs([
+        {"name": "own_rows", "table": "orders", "using": "owner = current_user"},
+        {"name": "tenant", "table": "invoices", "using": "tenant = 1"},
+        {"name": "later", "table": "audit", "using": "true"}], "app")
+    rows = [
+        {"table": "public.orders", "rls": True, "policy": "own_rows", "comment": current["digest"]},
+        {"table": "public.invoices", "rls": False, "policy": "tenant", "comment": "dbfleet:0000000000000000"},
+        {"table": "public.invoices", "rls": False, "policy": "old_rule", "comment": "dbfleet:1111111111111111"},
+        {"table": "public.customers", "rls": True, "policy": "by_hand", "comment": ""},
+    ]
+    plan = rls_plan([{"item": "app", "query_result": rows}], [current, changed, waiting])
+    assert plan["apply"] == [dict(changed, exists=True, enable=True)]
+    assert plan["missing_table"] == [waiting]
+    assert plan["unlisted"] == [{"database": "app", "table": "public.invoices", "name": "old_rule"}]
+
+
+def test_rls_plan_turns_row_level_security_on_for_a_current_policy():
+    [spec] = policy_specs([{"name": "own_rows", "table": "orders", "using": "true"}], "app")
+    rows = [{"table": "public.orders", "rls": False, "policy": "own_rows", "comment": spec["digest"]}]
+    assert rls_plan([{"item": "app", "query_result": rows}], [spec])["apply"] == [
+        dict(spec, exists=True, enable=True)]
+
+
+def test_passwords_are_kept_unless_rotated_and_new_ones_use_the_safe_alphabet():
+    specs = [{"name": "app_user"}, {"name": "new_user"}]
+    chosen = choose_passwords(specs, {"app_user": "kept-password"}, False, 40)
+    assert chosen["app_user"] == "kept-password"
+    assert len(chosen["new_user"]) == 40 and set(chosen["new_user"]) <= set(PASSWORD_ALPHABET)
+    rotated = choose_passwords(specs, {"app_user": "kept-password"}, True, "24")
+    assert rotated["app_user"] != "kept-password" and len(rotated["app_user"]) == 24
+    assert choose_passwords(specs, {}, False, 40)["new_user"] != chosen["new_user"]
