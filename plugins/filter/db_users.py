@@ -9,11 +9,13 @@
   {{ db_users_specs | dbfleet.aws.db_users_grant_plan }}
   {{ db_users_rls_policies | dbfleet.aws.db_users_policy_specs(default_database) }}
   {{ db_users_rls_state.results | dbfleet.aws.db_users_rls_plan(db_users_policy_specs) }}
+  {{ db_users_objects.results | dbfleet.aws.db_users_objects_by_schema }}
   {{ db_users_specs | dbfleet.aws.db_users_passwords(db_users_stored, db_users_rotate, db_users_password_length) }}
 """
 
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import choose_passwords
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import grant_plan
+from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import objects_by_schema
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import policy_specs
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import rls_plan
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import user_specs
@@ -26,5 +28,6 @@ class FilterModule:
             "db_users_grant_plan": grant_plan,
             "db_users_policy_specs": policy_specs,
             "db_users_rls_plan": rls_plan,
+            "db_users_objects_by_schema": objects_by_schema,
             "db_users_passwords": choose_passwords,
         }

@@ -9,10 +9,14 @@
                                                       rds_replica_instance_class) }}
   {{ rds_instances | dbfleet.aws.rds_instances_pending_reboot }}
   {{ rds_writer_before.instances | first | default({}) | dbfleet.aws.rds_instance_drift(rds_instance_desired_settings) }}
+  {{ rds_instances | dbfleet.aws.rds_endpoints }}
+  {{ rds_instances | dbfleet.aws.rds_parameter_apply_status }}
 """
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import endpoints
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import instance_drift
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import instances_pending_reboot
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import parameter_apply_status
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import replica_specs
 
 
@@ -27,4 +31,6 @@ class FilterModule:
             "rds_replica_specs": _replica_specs,
             "rds_instances_pending_reboot": instances_pending_reboot,
             "rds_instance_drift": instance_drift,
+            "rds_endpoints": endpoints,
+            "rds_parameter_apply_status": parameter_apply_status,
         }

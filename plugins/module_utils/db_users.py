@@ -141,6 +141,13 @@ def rls_plan(states, specs):
     return plan
 
 
+def objects_by_schema(results):
+    """{"<database>.<schema>": counts row} from the per-schema object query's loop results
+    (`item` with database and schema, `query_result` one row)."""
+    return dict(("%s.%s" % (result["item"]["database"], result["item"]["schema"]), result["query_result"][0])
+                for result in results)
+
+
 def choose_passwords(specs, stored, rotate, length):
     """{user: password}: the one its secret holds (`stored`), or a new one of `length`
     characters of PASSWORD_ALPHABET for a user without a secret and for every user when

@@ -57,3 +57,18 @@ def instance_drift(current, desired):
         if differs:
             drift[name] = {"current": actual, "desired": wanted}
     return drift
+
+
+def endpoints(instances):
+    """{identifier: "address:port"} of the instances (as amazon.aws.rds_instance_info returns
+    them); an instance without an endpoint yet gives its status instead."""
+    return dict((instance["db_instance_identifier"],
+                 "%s:%s" % (instance["endpoint"]["address"], instance["endpoint"]["port"])
+                 if instance.get("endpoint") else instance.get("db_instance_status"))
+                for instance in instances)
+
+
+def parameter_apply_status(instances):
+    """{identifier: ParameterApplyStatus of its parameter group} of the instances."""
+    return dict((instance["db_instance_identifier"], group.get("parameter_apply_status"))
+                for instance in instances for group in instance.get("db_parameter_groups") or [])

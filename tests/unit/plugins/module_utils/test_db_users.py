@@ -9,6 +9,7 @@ import pytest
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import PASSWORD_ALPHABET
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import choose_passwords
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import grant_plan
+from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import objects_by_schema
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import policy_specs
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import rls_plan
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import user_specs
@@ -130,3 +131,10 @@ def test_passwords_are_kept_unless_rotated_and_new_ones_use_the_safe_alphabet():
     rotated = choose_passwords(specs, {"app_user": "kept-password"}, True, "24")
     assert rotated["app_user"] != "kept-password" and len(rotated["app_user"]) == 24
     assert choose_passwords(specs, {}, False, 40)["new_user"] != chosen["new_user"]
+
+
+def test_objects_by_schema_keys_each_count_row_by_database_and_schema():
+    results = [{"item": {"database": "app", "schema": "public"}, "query_result": [{"table": 3, "sequence": 1}]},
+               {"item": {"database": "warehouse", "schema": "staging"}, "query_result": [{"table": 0, "sequence": 0}]}]
+    assert objects_by_schema(results) == {"app.public": {"table": 3, "sequence": 1},
+                                          "warehouse.staging": {"table": 0, "sequence": 0}}
