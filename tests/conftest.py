@@ -44,7 +44,8 @@ if str(REPO_ROOT) not in sys.path:
 # Re-exported to the tests (from conftest import ...).
 from tools.local_aws.client import (  # noqa: E402  pylint: disable=unused-import
     DUMMY_CREDENTIALS, VENV_BIN, LocalAws, ansible_environment, describe_db_instance, endpoint_port,
-    endpoint_state_dir, free_port, parse_recap, pg_connect, port_answers, read_secret, run_ansible_playbook)
+    endpoint_state_dir, free_port, parse_recap, pg_connect, port_answers, read_secret, redis_answers, redis_connect,
+    run_ansible_playbook)
 
 # Under `pytest -n N` (pytest-xdist) each worker ("gw0", "gw1", ...) gets an endpoint of
 # its own, on its own port and state dir, so that its call log holds its own calls only.

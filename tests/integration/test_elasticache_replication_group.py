@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 from botocore.exceptions import ClientError
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+from conftest import redis_answers, redis_connect
 
 PLAYBOOK = Path(__file__).resolve().parent / "playbooks" / "elasticache_replication_group.yml"
 NODE_TYPE = "cache.t3.micro"
@@ -73,22 +72,6 @@ def members(group):
                 for member in group["NodeGroups"][0]["NodeGroupMembers"])
 
 
-def connect(endpoint, password=None):
-    address, port = endpoint
-    return redis.Redis(host=address, port=port, password=password, socket_timeout=5,
-                       decode_responses=True, retry=Retry(NoBackoff(), 0))
-
-
-def answers(endpoint):
-    try:
-        connect(endpoint).ping()
-    except redis.AuthenticationError:
-        return True
-    except redis.ConnectionError:
-        return False
-    return True
-
-
 def mutating_actions(local_aws, since):
     return [call["action"] for call in local_aws.recorder.mutating(since)]
 
@@ -108,9 +91,9 @@ def test_create_answers_with_the_token_and_second_run_changes_nothing(local_aws,
     assert address_port(endpoint) == address_port(group["NodeGroups"][0]["PrimaryEndpoint"])
     assert endpoint["port"] == 6379
     assert result["replication_group"]["member_clusters"][0]["role"] == "primary"
-    assert connect(address_port(endpoint), token).ping() is True
+    assert redis_connect(address_port(endpoint), token).ping() is True
     with pytest.raises(redis.AuthenticationError):
-        connect(address_port(endpoint)).ping()
+        redis_connect(address_port(endpoint)).ping()
 
     since = local_aws.recorder.mark()
     result, process = apply(arguments, with_process=True)
@@ -122,7 +105,7 @@ def test_create_answers_with_the_token_and_second_run_changes_nothing(local_aws,
 def test_one_to_three_nodes_and_back(local_aws, elasticache, apply, group_id):
     apply({"replication_group_id": group_id, "node_type": NODE_TYPE})
     primary = primary_endpoint(elasticache, group_id)
-    connect(primary).set("greeting", "hello")
+    redis_connect(primary).set("greeting", "hello")
 
     since = local_aws.recorder.mark()
     result = apply({"replication_group_id": group_id, "num_cache_clusters": 3, "automatic_failover": True,
@@ -138,7 +121,7 @@ def test_one_to_three_nodes_and_back(local_aws, elasticache, apply, group_id):
     assert sorted(role for role, port in roles.values()) == ["primary", "replica", "replica"]
     replicas = [endpoint for role, endpoint in roles.values() if role == "replica"]
     for endpoint in replicas:
-        replica = connect(endpoint)
+        replica = redis_connect(endpoint)
         assert replica.info("replication")["role"] == "slave"
         assert replica.get("greeting") == "hello"
     assert sorted(member["role"] for member in result["replication_group"]["member_clusters"]) == \
@@ -156,8 +139,8 @@ def test_one_to_three_nodes_and_back(local_aws, elasticache, apply, group_id):
     group = describe(elasticache, group_id)
     assert group["MemberClusters"] == ["%s-001" % group_id]
     assert (group["AutomaticFailover"], group["MultiAZ"]) == ("disabled", "disabled")
-    assert not any(answers(endpoint) for endpoint in replicas)
-    assert connect(primary).get("greeting") == "hello"
+    assert not any(redis_answers(endpoint) for endpoint in replicas)
+    assert redis_connect(primary).get("greeting") == "hello"
 
 
 def test_node_type_change_is_one_modify_call(local_aws, elasticache, apply, group_id):
@@ -200,15 +183,15 @@ def test_rotate_then_set_leaves_only_the_new_token(local_aws, elasticache, apply
     assert result["changed"] is True
     assert result["diff"]["after"] == {"auth_token_update_strategy": "ROTATE"}
     assert token not in process.stdout and old_token not in process.stdout
-    assert connect(primary, old_token).ping() is True
-    assert connect(primary, token).ping() is True
+    assert redis_connect(primary, old_token).ping() is True
+    assert redis_connect(primary, token).ping() is True
 
     since = local_aws.recorder.mark()
     apply(dict(arguments, auth_token=token, auth_token_update_strategy="SET"))
     assert mutating_actions(local_aws, since) == ["ModifyReplicationGroup"]
-    assert connect(primary, token).ping() is True
+    assert redis_connect(primary, token).ping() is True
     with pytest.raises(redis.AuthenticationError):
-        connect(primary, old_token).ping()
+        redis_connect(primary, old_token).ping()
 
     # Without a strategy the token of a group that has AUTH is not sent again.
     since = local_aws.recorder.mark()
@@ -307,7 +290,7 @@ def test_windows_logs_and_tags_are_applied_once(local_aws, elasticache, apply, g
 
 def test_delete_with_final_snapshot_and_restore_from_it(local_aws, elasticache, apply, group_id):
     apply({"replication_group_id": group_id, "node_type": NODE_TYPE})
-    connect(primary_endpoint(elasticache, group_id)).set("kept", "yes")
+    redis_connect(primary_endpoint(elasticache, group_id)).set("kept", "yes")
     snapshot = "%s-final" % group_id
     restored = "%s-r" % group_id
 
@@ -327,7 +310,7 @@ def test_delete_with_final_snapshot_and_restore_from_it(local_aws, elasticache, 
 
         result = apply({"replication_group_id": restored, "snapshot_name": snapshot})
         primary = address_port(result["replication_group"]["primary_endpoint"])
-        assert connect(primary).get("kept") == "yes"
+        assert redis_connect(primary).get("kept") == "yes"
         assert describe(elasticache, restored)["CacheNodeType"] == NODE_TYPE
     finally:
         if group_exists(elasticache, restored):
@@ -384,7 +367,7 @@ def test_tls_off_then_auth_deleted(local_aws, elasticache, apply, group_id):
     assert mutating_actions(local_aws, since) == ["ModifyReplicationGroup"] * 3
     group = describe(elasticache, group_id)
     assert group["TransitEncryptionEnabled"] is False and group["AuthTokenEnabled"] is False
-    assert connect(primary).ping() is True
+    assert redis_connect(primary).ping() is True
 
     since = local_aws.recorder.mark()
     assert apply({"replication_group_id": group_id, "transit_encryption": False,

@@ -7,8 +7,7 @@ import uuid
 import pytest
 import redis
 from botocore.exceptions import ClientError
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+from conftest import redis_answers, redis_connect
 
 from tools.local_aws.dataplane import redis as redis_plane
 
@@ -74,22 +73,6 @@ def member_endpoints(group):
             for member in group["NodeGroups"][0]["NodeGroupMembers"]}
 
 
-def connect(endpoint, password=None):
-    address, port = endpoint
-    return redis.Redis(host=address, port=port, password=password, socket_timeout=5,
-                       decode_responses=True, retry=Retry(NoBackoff(), 0))
-
-
-def answers(endpoint):
-    try:
-        connect(endpoint).ping()
-    except redis.AuthenticationError:
-        return True
-    except redis.ConnectionError:
-        return False
-    return True
-
-
 def wait_for_value(client, key, expected):
     deadline = time.monotonic() + REPLICATION_TIMEOUT_SECONDS
     while client.get(key) != expected:
@@ -117,11 +100,11 @@ def test_primary_endpoint_answers_with_the_token_only(elasticache, make_group, l
     endpoint = group["NodeGroups"][0]["PrimaryEndpoint"]
     # A host of its own on the default port, as on AWS.
     assert endpoint["Address"].startswith("127.20.") and endpoint["Port"] == 6379
-    assert connect(address_port(endpoint), secret).ping() is True
+    assert redis_connect(address_port(endpoint), secret).ping() is True
     with pytest.raises(redis.AuthenticationError):
-        connect(address_port(endpoint), "wrong-token-0123456789").ping()
+        redis_connect(address_port(endpoint), "wrong-token-0123456789").ping()
     with pytest.raises(redis.AuthenticationError):
-        connect(address_port(endpoint)).ping()
+        redis_connect(address_port(endpoint)).ping()
 
     cluster = elasticache.describe_cache_clusters(
         CacheClusterId=f"{group_id}-001", ShowCacheNodeInfo=True)["CacheClusters"][0]
@@ -147,7 +130,7 @@ def test_member_clusters_follow_num_cache_clusters(elasticache, make_group):
     assert [zones[cluster_id] for cluster_id in group["MemberClusters"]] == \
         ["us-east-1a", "us-east-1b", "us-east-1c"]
     for cluster_id, (role, port) in members.items():
-        assert connect(port).info("replication")["role"] == \
+        assert redis_connect(port).info("replication")["role"] == \
             ("master" if role == "primary" else "slave"), cluster_id
 
 
@@ -180,7 +163,7 @@ def test_one_to_three_replicas_and_back(elasticache, make_group, local_aws):
     secret = token()
     group = make_group(node_count=2, auth_token=secret)
     group_id = group["ReplicationGroupId"]
-    primary = connect(primary_endpoint(group), secret)
+    primary = redis_connect(primary_endpoint(group), secret)
     primary.set("greeting", "hello")
 
     grown = elasticache.increase_replica_count(
@@ -193,7 +176,7 @@ def test_one_to_three_replicas_and_back(elasticache, make_group, local_aws):
                 if role == "replica"}
     assert len(replicas) == 3
     for port in replicas.values():
-        wait_for_value(connect(port, secret), "greeting", "hello")
+        wait_for_value(redis_connect(port, secret), "greeting", "hello")
     clusters = {cluster["CacheClusterId"] for cluster in
                 elasticache.describe_cache_clusters()["CacheClusters"]}
     assert set(grown["MemberClusters"]) <= clusters
@@ -204,11 +187,11 @@ def test_one_to_three_replicas_and_back(elasticache, make_group, local_aws):
     assert shrunk["MemberClusters"] == [f"{group_id}-001", f"{group_id}-002"]
     assert len(group_pids(local_aws, group_id)) == 2
     for cluster_id in (f"{group_id}-003", f"{group_id}-004"):
-        assert not answers(replicas[cluster_id])
+        assert not redis_answers(replicas[cluster_id])
         with pytest.raises(ClientError) as problem:
             elasticache.describe_cache_clusters(CacheClusterId=cluster_id)
         assert error_code(problem) == "CacheClusterNotFound"
-    assert connect(primary_endpoint(shrunk), secret).get("greeting") == "hello"
+    assert redis_connect(primary_endpoint(shrunk), secret).get("greeting") == "hello"
 
 
 def test_replica_count_changes_are_validated(elasticache, make_group):
@@ -235,8 +218,8 @@ def test_rotate_then_set_token(elasticache, make_group):
         ApplyImmediately=True)["ReplicationGroup"]
 
     for port in ports:
-        assert connect(port, old).ping() is True
-        assert connect(port, new).ping() is True
+        assert redis_connect(port, old).ping() is True
+        assert redis_connect(port, new).ping() is True
     assert rotated["AuthTokenLastModifiedDate"] > group["AuthTokenLastModifiedDate"]
 
     elasticache.modify_replication_group(
@@ -245,12 +228,12 @@ def test_rotate_then_set_token(elasticache, make_group):
 
     for port in ports:
         with pytest.raises(redis.AuthenticationError):
-            connect(port, old).ping()
-        assert connect(port, new).ping() is True
+            redis_connect(port, old).ping()
+        assert redis_connect(port, new).ping() is True
     # Replication does not depend on the token.
-    connect(primary_endpoint(rotated), new).set("after-set", "1")
+    redis_connect(primary_endpoint(rotated), new).set("after-set", "1")
     replica_port = [port for role, port in member_endpoints(rotated).values() if role == "replica"][0]
-    wait_for_value(connect(replica_port, new), "after-set", "1")
+    wait_for_value(redis_connect(replica_port, new), "after-set", "1")
 
 
 def test_auth_token_without_strategy_rotates(elasticache, make_group):
@@ -258,8 +241,8 @@ def test_auth_token_without_strategy_rotates(elasticache, make_group):
     group = make_group(auth_token=old)
     elasticache.modify_replication_group(ReplicationGroupId=group["ReplicationGroupId"],
                                          AuthToken=new, ApplyImmediately=True)
-    assert connect(primary_endpoint(group), old).ping() is True
-    assert connect(primary_endpoint(group), new).ping() is True
+    assert redis_connect(primary_endpoint(group), old).ping() is True
+    assert redis_connect(primary_endpoint(group), new).ping() is True
 
 
 def test_every_special_character_aws_permits_in_a_token_is_accepted(make_group):
@@ -267,7 +250,7 @@ def test_every_special_character_aws_permits_in_a_token_is_accepted(make_group):
     (TOKEN_SPECIAL_CHARACTERS, tests/unit/plugins/module_utils/test_elasticache_replication_groups.py)."""
     secret = "Ab0!&#$^<>-" + uuid.uuid4().hex
     group = make_group(auth_token=secret)
-    assert connect(primary_endpoint(group), secret).ping() is True
+    assert redis_connect(primary_endpoint(group), secret).ping() is True
 
 
 def test_token_changes_are_validated_and_delete_needs_transit_encryption_off(
@@ -289,7 +272,7 @@ def test_token_changes_are_validated_and_delete_needs_transit_encryption_off(
             elasticache.modify_replication_group(ReplicationGroupId=group_id,
                                                  ApplyImmediately=True, **options)
         assert error_code(problem) == code
-    assert connect(primary_endpoint(group), secret).ping() is True
+    assert redis_connect(primary_endpoint(group), secret).ping() is True
 
     deleted = elasticache.modify_replication_group(
         ReplicationGroupId=group_id, TransitEncryptionEnabled=False,
@@ -297,7 +280,7 @@ def test_token_changes_are_validated_and_delete_needs_transit_encryption_off(
 
     assert deleted["AuthTokenEnabled"] is False
     assert deleted["TransitEncryptionEnabled"] is False
-    assert connect(primary_endpoint(group)).ping() is True
+    assert redis_connect(primary_endpoint(group)).ping() is True
 
 
 def test_test_failover_moves_the_primary(elasticache, make_group):
@@ -314,14 +297,14 @@ def test_test_failover_moves_the_primary(elasticache, make_group):
     new_primary_port = members[f"{group_id}-002"][1]
     assert primary_endpoint(failed_over) == new_primary_port
     assert primary_endpoint(describe(elasticache, group_id)) == new_primary_port
-    connect(new_primary_port, secret).set("after-failover", "yes")
+    redis_connect(new_primary_port, secret).set("after-failover", "yes")
     for cluster_id in (f"{group_id}-001", f"{group_id}-003"):
-        replica = connect(members[cluster_id][1], secret)
+        replica = redis_connect(members[cluster_id][1], secret)
         replication = replica.info("replication")
         assert (replication["master_host"], replication["master_port"]) == new_primary_port
         wait_for_value(replica, "after-failover", "yes")
     with pytest.raises(redis.ReadOnlyError):
-        connect(members[f"{group_id}-001"][1], secret).set("old-primary", "no")
+        redis_connect(members[f"{group_id}-001"][1], secret).set("old-primary", "no")
     messages = [event["Message"] for event in elasticache.describe_events(
         SourceIdentifier=group_id, SourceType="replication-group")["Events"]]
     assert messages == ["Test Failover API called for node group 0001",
@@ -400,7 +383,7 @@ def test_modify_reaches_group_and_member_clusters(elasticache, make_group):
 def test_snapshots_keep_the_data_and_restore_it(elasticache, make_group):
     secret = token()
     group = make_group(node_count=1, auth_token=secret)
-    connect(primary_endpoint(group), secret).set("kept", "in-snapshot")
+    redis_connect(primary_endpoint(group), secret).set("kept", "in-snapshot")
     snapshot_name, copy_name = unique("snap"), unique("copy")
 
     elasticache.create_snapshot(ReplicationGroupId=group["ReplicationGroupId"],
@@ -414,7 +397,7 @@ def test_snapshots_keep_the_data_and_restore_it(elasticache, make_group):
     assert error_code(problem) == "SnapshotAlreadyExistsFault"
 
     restored = make_group(node_count=2, auth_token=secret, SnapshotName=copy_name)
-    assert connect(primary_endpoint(restored), secret).get("kept") == "in-snapshot"
+    assert redis_connect(primary_endpoint(restored), secret).get("kept") == "in-snapshot"
     for name in (snapshot_name, copy_name):
         elasticache.delete_snapshot(SnapshotName=name)
 
@@ -428,7 +411,7 @@ def test_delete_stops_the_servers(elasticache, make_group, local_aws):
     elasticache.delete_replication_group(ReplicationGroupId=group_id,
                                          FinalSnapshotIdentifier=final_snapshot)
 
-    assert not any(answers(endpoint) for endpoint in ports)
+    assert not any(redis_answers(endpoint) for endpoint in ports)
     assert group_pids(local_aws, group_id) == {}
     with pytest.raises(ClientError) as problem:
         describe(elasticache, group_id)
@@ -452,8 +435,8 @@ def test_primary_cluster_id_chooses_the_primary(elasticache, make_group):
 
     members = member_endpoints(changed)
     assert [members[f"{group_id}-00{n}"][0] for n in (1, 2)] == ["replica", "primary"]
-    assert connect(primary_endpoint(changed), secret).set("on-new-primary", "1") is True
-    wait_for_value(connect(members[f"{group_id}-001"][1], secret), "on-new-primary", "1")
+    assert redis_connect(primary_endpoint(changed), secret).set("on-new-primary", "1") is True
+    wait_for_value(redis_connect(members[f"{group_id}-001"][1], secret), "on-new-primary", "1")
     with pytest.raises(ClientError) as problem:
         elasticache.modify_replication_group(ReplicationGroupId=group_id,
                                              PrimaryClusterId="not-a-member",

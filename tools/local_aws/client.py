@@ -1,6 +1,6 @@
 """What tests and benchmarks use to talk to the local endpoint and run playbooks against it:
 boto3 clients, the recorder and the control API (LocalAws), the environment for
-ansible-playbook, PLAY RECAP parsing, PostgreSQL connections and secrets. No pytest here:
+ansible-playbook, PLAY RECAP parsing, PostgreSQL and Redis connections and secrets. No pytest here:
 tests/conftest.py builds its fixtures on it, bench/ imports it directly.
 """
 
@@ -15,7 +15,10 @@ from pathlib import Path
 
 import boto3
 import psycopg2
+import redis
 from botocore.config import Config
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from . import REPO_ROOT
 from . import configured_port as endpoint_port
@@ -155,6 +158,24 @@ def read_secret(local_aws, name, region="us-east-1"):
 
 def describe_db_instance(rds, identifier):
     return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+
+
+def redis_connect(endpoint, password=None):
+    """redis-py client of a data-plane node at endpoint (address, port), without retries."""
+    address, port = endpoint
+    return redis.Redis(host=address, port=port, password=password, socket_timeout=5,
+                       decode_responses=True, retry=Retry(NoBackoff(), 0))
+
+
+def redis_answers(endpoint):
+    """Whether a Redis server answers at endpoint (address, port), with or without AUTH."""
+    try:
+        redis_connect(endpoint).ping()
+    except redis.AuthenticationError:
+        return True
+    except redis.ConnectionError:
+        return False
+    return True
 
 
 def pg_connect(host, port, user, password, dbname):
