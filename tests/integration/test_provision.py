@@ -175,6 +175,20 @@ def test_password_never_appears_in_verbose_output(provisioned, local_aws):
     assert quote(password, safe="") not in output
 
 
+def test_a_failure_to_store_a_secret_says_why_without_the_secret(local_env, local_aws):
+    """The secret tasks rely on the module's no_log options, not a task-level no_log, so a
+    failure that holds no secret shows its reason (here Secrets Manager unavailable)."""
+    local_aws.set_faults([{"service": "secretsmanager", "action": "DescribeSecret", "rate": 1, "error": "503"}])
+    try:
+        failed = local_env.run(only=["rds"], expect_rc=2)
+    finally:
+        local_aws.clear_faults()
+    output = failed.stdout + failed.stderr
+    assert "Store the master credentials" in output and "Failed to describe secret" in output
+    assert "503" in output and "the output has been hidden" not in output
+    assert secret(local_aws, MASTER_SECRET)["password"] not in output
+
+
 def test_second_run_changes_nothing(local_env_rerun, local_aws):
     """Every role of the second run: changed=0, no mutating call, the password kept."""
     assert local_env_rerun.recap[HOST]["changed"] == 0
