@@ -21,6 +21,12 @@ def test_bad_rds_input_fails_before_any_aws_call(local_aws):
     assert "rds_backup_retention_period: must be between 0 and 35 days (got 40)" in output
 
 
+def test_gp3_iops_below_400_gib_fails_before_any_aws_call(local_aws):
+    output = " ".join(fails_in_the_preflight(local_aws, {"rds_iops": 12000, "rds_storage_throughput": 500}).split())
+    assert ("rds_iops, rds_storage_throughput: gp3 storage below 400 GiB runs at its baseline of 3000 IOPS and "
+            "125 MiB/s, which cannot be changed") in output
+
+
 def test_type_range_and_family_problems_in_one_message(local_aws):
     """A wrong type, a range and a family that does not match the engine version: one
     failure lists all three, each naming its variable, and nothing else."""

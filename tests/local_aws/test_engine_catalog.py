@@ -112,3 +112,30 @@ def test_without_a_version_postgres_gets_one_rds_runs_and_restores_keep_it(rds):
             except ClientError:
                 pass
         rds.delete_db_snapshot(DBSnapshotIdentifier=identifier + "-snap")
+
+
+def test_gp3_iops_and_throughput_are_provisioned_from_400_gib_only(rds):
+    small, large = (f"gp3-{uuid.uuid4().hex[:8]}" for _index in range(2))
+    common = dict(Engine="postgres", EngineVersion="16.3", DBInstanceClass="db.t3.micro", StorageType="gp3",
+                  MasterUsername="app", MasterUserPassword="a-long-password-1")
+    with pytest.raises(ClientError) as refused:
+        rds.create_db_instance(DBInstanceIdentifier=small, AllocatedStorage=100, Iops=12000, **common)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterCombination"
+    assert "storage size less than 400" in str(refused.value)
+
+    rds.create_db_instance(DBInstanceIdentifier=small, AllocatedStorage=100, **common)
+    rds.create_db_instance(DBInstanceIdentifier=large, AllocatedStorage=400, Iops=15000, StorageThroughput=600,
+                           **common)
+    try:
+        with pytest.raises(ClientError):
+            rds.modify_db_instance(DBInstanceIdentifier=small, StorageThroughput=500, ApplyImmediately=True)
+        described = rds.describe_db_instances(DBInstanceIdentifier=small)["DBInstances"][0]
+        assert (described["Iops"], described["StorageThroughput"]) == (3000, 125)
+        described = rds.describe_db_instances(DBInstanceIdentifier=large)["DBInstances"][0]
+        assert (described["Iops"], described["StorageThroughput"]) == (15000, 600)
+        rds.modify_db_instance(DBInstanceIdentifier=large, Iops=20000, ApplyImmediately=True)
+        described = rds.describe_db_instances(DBInstanceIdentifier=large)["DBInstances"][0]
+        assert (described["Iops"], described["StorageThroughput"]) == (20000, 600)
+    finally:
+        for identifier in (small, large):
+            rds.delete_db_instance(DBInstanceIdentifier=identifier, SkipFinalSnapshot=True)

@@ -75,6 +75,58 @@ def _storage_problems(values):
     return problems
 
 
+# Storage performance of RDS for PostgreSQL. gp3 below 400 GiB runs at a baseline of 3,000
+# IOPS and 125 MiB/s that cannot be changed; from 400 GiB it can be provisioned within these
+# ranges (baseline 12,000 / 500), at most 0.25 MiB/s per IOPS. io1 and io2 need IOPS, in a
+# ratio to the storage. (RDS User Guide, "Amazon RDS DB instance storage".)
+GP3_PROVISIONED_FROM_GIB = 400
+GP3_IOPS = (12000, 64000)
+GP3_THROUGHPUT_MIBPS = (500, 4000)
+GP3_MAX_MIBPS_PER_IOPS = 0.25
+PROVISIONED_IOPS = (1000, 256000)
+PROVISIONED_IOPS_PER_GIB = {"io1": (0.5, 50), "io2": (0.5, 1000)}
+
+
+def storage_performance_problems(values):
+    """rds_iops and rds_storage_throughput (0: the storage type's baseline) against
+    rds_storage_type and rds_allocated_storage."""
+    storage_type, allocated = values.get("rds_storage_type"), values.get("rds_allocated_storage")
+    iops, throughput = values.get("rds_iops") or 0, values.get("rds_storage_throughput") or 0
+    if storage_type == "gp3":
+        if allocated is not None and allocated < GP3_PROVISIONED_FROM_GIB:
+            return [] if not (iops or throughput) else [
+                "rds_iops, rds_storage_throughput: gp3 storage below %d GiB runs at its baseline of 3000 IOPS "
+                "and 125 MiB/s, which cannot be changed (rds_allocated_storage is %d); leave them 0 or give "
+                "rds_allocated_storage %d or more" % (GP3_PROVISIONED_FROM_GIB, allocated, GP3_PROVISIONED_FROM_GIB)]
+        problems = in_range(values, "rds_iops", GP3_IOPS[0], GP3_IOPS[1], " for gp3 storage") if iops else []
+        if throughput:
+            problems += in_range(values, "rds_storage_throughput", GP3_THROUGHPUT_MIBPS[0], GP3_THROUGHPUT_MIBPS[1],
+                                 " MiB/s for gp3 storage")
+            effective_iops = iops or GP3_IOPS[0]
+            if throughput > effective_iops * GP3_MAX_MIBPS_PER_IOPS:
+                problems.append("rds_storage_throughput: at most %s MiB/s per IOPS, %d for %d IOPS (got %d)"
+                                % (GP3_MAX_MIBPS_PER_IOPS, effective_iops * GP3_MAX_MIBPS_PER_IOPS,
+                                   effective_iops, throughput))
+        return problems
+    problems = []
+    if throughput:
+        problems.append("rds_storage_throughput: only gp3 storage takes a throughput (rds_storage_type is %s)"
+                        % storage_type)
+    if storage_type in PROVISIONED_IOPS_PER_GIB:
+        if not iops:
+            return problems + ["rds_iops: %s storage needs provisioned IOPS, %d to %d"
+                               % (storage_type, PROVISIONED_IOPS[0], PROVISIONED_IOPS[1])]
+        problems += in_range(values, "rds_iops", PROVISIONED_IOPS[0], PROVISIONED_IOPS[1], " for %s storage" % storage_type)
+        low, high = PROVISIONED_IOPS_PER_GIB[storage_type]
+        if allocated and not low <= iops / float(allocated) <= high:
+            problems.append("rds_iops: %s storage takes %s to %s IOPS per GiB, %d to %d for %d GiB (got %d)"
+                            % (storage_type, low, high, allocated * low, allocated * high, allocated, iops))
+    elif iops:
+        problems.append("rds_iops: only gp3 (from %d GiB), io1 and io2 storage take provisioned IOPS "
+                        "(rds_storage_type is %s)" % (GP3_PROVISIONED_FROM_GIB, storage_type))
+    return problems
+
+
 def _performance_insights_problems(values):
     days = values.get("rds_performance_insights_retention_period")
     if days is None or days in (7, 731) or (days % 31 == 0 and 31 <= days <= 713):
@@ -120,6 +172,7 @@ def problems(values):
     found += master_username_problems(values.get("rds_master_username"))
     found += in_range(values, "rds_port", 1150, 65535)
     found += _storage_problems(values)
+    found += storage_performance_problems(values)
     found += in_range(values, "rds_backup_retention_period", 0, 35, " days")
     found += window_problems("rds_backup_window", values.get("rds_backup_window"),
                              "rds_maintenance_window", values.get("rds_maintenance_window"), MIN_WINDOW_MINUTES)

@@ -148,3 +148,37 @@ def test_a_version_below_the_running_one_is_refused(wanted, running, lower):
                               OFFERED, None, running_version=running)
     assert found == (["rds_engine_version: %s is lower than %s, the version dbfleet-local runs; RDS cannot downgrade "
                       "(restore a snapshot into a new instance instead)" % (wanted, running)] if lower else [])
+
+
+@pytest.mark.parametrize("changes", [
+    {},  # gp3 at its baseline
+    {"rds_allocated_storage": 400, "rds_iops": 12000, "rds_storage_throughput": 500},
+    {"rds_allocated_storage": 1000, "rds_max_allocated_storage": 2000, "rds_iops": 64000,
+     "rds_storage_throughput": 4000},
+    {"rds_allocated_storage": 450, "rds_storage_throughput": 3000},  # 0.25 MiB/s per baseline IOPS
+    {"rds_storage_type": "io1", "rds_allocated_storage": 100, "rds_iops": 5000},
+    {"rds_storage_type": "io2", "rds_allocated_storage": 100, "rds_iops": 50000},
+])
+def test_storage_performance_aws_accepts(changes):
+    assert problems(values(**changes)) == []
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"rds_allocated_storage": 100, "rds_iops": 12000},
+     "rds_iops, rds_storage_throughput: gp3 storage below 400 GiB runs at its baseline of 3000 IOPS and 125 MiB/s, "
+     "which cannot be changed (rds_allocated_storage is 100); leave them 0 or give rds_allocated_storage 400 or more"),
+    ({"rds_allocated_storage": 400, "rds_iops": 3000},
+     "rds_iops: must be between 12000 and 64000 for gp3 storage (got 3000)"),
+    ({"rds_allocated_storage": 400, "rds_storage_throughput": 125},
+     "rds_storage_throughput: must be between 500 and 4000 MiB/s for gp3 storage (got 125)"),
+    ({"rds_allocated_storage": 400, "rds_iops": 12000, "rds_storage_throughput": 3500},
+     "rds_storage_throughput: at most 0.25 MiB/s per IOPS, 3000 for 12000 IOPS (got 3500)"),
+    ({"rds_storage_type": "io1", "rds_allocated_storage": 100},
+     "rds_iops: io1 storage needs provisioned IOPS, 1000 to 256000"),
+    ({"rds_storage_type": "io1", "rds_allocated_storage": 100, "rds_iops": 6000},
+     "rds_iops: io1 storage takes 0.5 to 50 IOPS per GiB, 50 to 5000 for 100 GiB (got 6000)"),
+    ({"rds_storage_type": "gp2", "rds_iops": 3000, "rds_storage_throughput": 200},
+     "rds_storage_throughput: only gp3 storage takes a throughput (rds_storage_type is gp2)"),
+])
+def test_storage_performance_aws_refuses(changes, expected):
+    assert expected in problems(values(**changes))
