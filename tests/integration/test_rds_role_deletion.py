@@ -58,3 +58,22 @@ def test_deletion_needs_confirmation_and_keeps_a_final_snapshot(local_aws):
         existing = rds.describe_db_snapshots(DBInstanceIdentifier=SCRATCH)["DBSnapshots"]
         for snapshot in existing:
             rds.delete_db_snapshot(DBSnapshotIdentifier=snapshot["DBSnapshotIdentifier"])
+
+
+def test_a_writer_deleted_without_a_final_snapshot_leaves_none(local_aws):
+    """rds_skip_final_snapshot: a scratch writer (made directly, the role only deletes it)
+    goes without a snapshot."""
+    rds = local_aws.client("rds", REGION)
+    scratch = f"{SCRATCH}-nosnap"
+    rds.create_db_instance(DBInstanceIdentifier=scratch, Engine="postgres", EngineVersion="15.10",
+                           DBInstanceClass="db.t3.micro", AllocatedStorage=20, MasterUsername="scratch",
+                           MasterUserPassword="a-long-password-1", BackupRetentionPeriod=1)
+    since = local_aws.recorder.mark()
+    result = run_playbook(PLAYBOOK, INVENTORY, env=ansible_environment(local_aws), extra_vars={
+        **SCRATCH_VARS, "rds_identifier": scratch, "rds_read_replicas": [], "rds_state": "absent",
+        "rds_confirm_deletion": scratch, "rds_skip_final_snapshot": True})
+    assert "Delete the writer, without a final snapshot (rds_skip_final_snapshot)" in result.stdout
+    assert scratch not in instance_ids(rds)
+    assert [call["ids"].get("DBInstanceIdentifier") for call in local_aws.recorder.calls(since)
+            if call["action"] == "DeleteDBInstance"] == [scratch]
+    assert rds.describe_db_snapshots(DBInstanceIdentifier=scratch, SnapshotType="manual")["DBSnapshots"] == []

@@ -160,7 +160,7 @@ def problems(values):
         if values.get("rds_confirm_deletion") != identifier:
             return ["rds_confirm_deletion: rds_state absent deletes %s and its replicas; set rds_confirm_deletion "
                     "to %s to confirm" % (identifier, identifier)]
-        return aws_name(values, "rds_final_snapshot_identifier", 255)
+        return [] if values.get("rds_skip_final_snapshot") else aws_name(values, "rds_final_snapshot_identifier", 255)
     found = aws_name(values, "rds_identifier", 63, letters="a-z")
     found += aws_name(values, "rds_final_snapshot_identifier", 255)
     found += matches(values, "rds_engine_version", ENGINE_VERSION, "must look like 15.10 (major.minor)")
