@@ -9,6 +9,7 @@ import redis
 from botocore.exceptions import ClientError
 from conftest import redis_answers, redis_connect
 
+from tools.local_aws.dataplane import loopback
 from tools.local_aws.dataplane import redis as redis_plane
 
 REGION = "us-east-1"
@@ -99,7 +100,7 @@ def test_primary_endpoint_answers_with_the_token_only(elasticache, make_group, l
     assert group["AuthTokenEnabled"] is True
     endpoint = group["NodeGroups"][0]["PrimaryEndpoint"]
     # A host of its own on the default port, as on AWS.
-    assert endpoint["Address"].startswith("127.20.") and endpoint["Port"] == 6379
+    assert endpoint["Address"] in loopback.addresses(loopback.REDIS_HOSTS, local_aws.port) and endpoint["Port"] == 6379
     assert redis_connect(address_port(endpoint), secret).ping() is True
     with pytest.raises(redis.AuthenticationError):
         redis_connect(address_port(endpoint), "wrong-token-0123456789").ping()

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 from conftest import pg_connect, port_answers
 
-from tools.local_aws.dataplane import postgres
+from tools.local_aws.dataplane import loopback, postgres
 
 MASTER_USER = "fleetadmin"
 DB_NAME = "orders"
@@ -70,11 +70,12 @@ def wait_for(predicate, timeout=10):
     return predicate()
 
 
-def test_master_user_and_database_exist_behind_the_endpoint(instances):
+def test_master_user_and_database_exist_behind_the_endpoint(instances, local_aws):
     password = uuid.uuid4().hex
     instance = instances(password)
     # A host of its own, on the port the instance was created with (5432 by default).
-    assert instance["Endpoint"]["Address"].startswith("127.10.") and instance["Endpoint"]["Port"] == 5432
+    assert instance["Endpoint"]["Address"] in loopback.addresses(loopback.POSTGRES_HOSTS, local_aws.port)
+    assert instance["Endpoint"]["Port"] == 5432
     with closing(connect(instance, password)) as connection:
         assert query(connection, "SELECT current_user, current_database()") == [
             (MASTER_USER, DB_NAME)]

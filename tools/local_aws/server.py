@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 
 from . import BIND_ADDRESS, configured_port, configured_state_dir, extensions
 from . import dataplane
+from .dataplane import loopback
 from .middleware import LocalAwsMiddleware
 from .runtime import runtime
 
@@ -37,6 +38,7 @@ def build_app(state_dir):
 
 
 def serve(port, state_dir):
+    loopback.serve_on(port)
     state_dir = Path(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
     # moto keeps state in memory only: databases left by an earlier process have no owner.

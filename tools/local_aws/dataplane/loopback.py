@@ -3,32 +3,51 @@
 On AWS every DB instance and cache node is a host of its own, so all of them listen on the
 port their API call asked for (5432, 6379, or the `Port` given). Locally each gets an
 address of its own in 127.0.0.0/8 (Linux routes all of it to the loopback interface), so
-that they too can share a port: PostgreSQL clusters in 127.10.0.0/16, Redis nodes in
-127.20.0.0/16.
+that they too can share a port.
+
+Each endpoint has a /24 of its own, derived from the port it serves on (unique among the
+endpoints of a machine): 127.<port // 256>.<port % 256>.0/24, e.g. 127.19.136.0/24 for
+port 5000. PostgreSQL clusters take hosts 1-127, Redis nodes 128-254. So a cluster that is
+stopped keeps its address: no other endpoint can take it meanwhile.
 """
 
-import ipaddress
 import socket
 import threading
 
-POSTGRES_NETWORK = ipaddress.ip_network("127.10.0.0/16")
-REDIS_NETWORK = ipaddress.ip_network("127.20.0.0/16")
+from .. import configured_port
+
+POSTGRES_HOSTS = (1, 127)
+REDIS_HOSTS = (128, 254)
+
+# The port of the endpoint this process serves (server.serve sets it); else LOCAL_AWS_PORT.
+_ENDPOINT = {"port": None}
 
 # Held from choosing an address until the process's config names it.
 lock = threading.Lock()
 
 
 class NoFreeAddress(RuntimeError):
-    """Every address of a network is taken for a port."""
+    """Every address of the endpoint's range is taken for a port."""
 
 
-def free_address(network, port, taken):
-    """The first address of `network` that is not in `taken` and where `port` is free."""
-    for host in network.hosts():
-        address = str(host)
+def serve_on(port):
+    """Take the addresses of the endpoint serving on `port`."""
+    _ENDPOINT["port"] = port
+
+
+def addresses(hosts, endpoint_port=None):
+    """The loopback addresses of an endpoint (this one by default) for a range of host numbers."""
+    port = endpoint_port or _ENDPOINT["port"] or configured_port()
+    return ["127.%d.%d.%d" % (port >> 8, port & 255, host) for host in range(hosts[0], hosts[1] + 1)]
+
+
+def free_address(hosts, port, taken):
+    """The first of this endpoint's addresses in `hosts` that is not in `taken` and where
+    `port` is free."""
+    for address in addresses(hosts):
         if address not in taken and _port_free(address, port):
             return address
-    raise NoFreeAddress(f"no address of {network} is free for port {port}")
+    raise NoFreeAddress(f"no address of {addresses(hosts)[0]}-{addresses(hosts)[-1]} is free for port {port}")
 
 
 def _port_free(address, port):

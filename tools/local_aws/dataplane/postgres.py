@@ -51,7 +51,7 @@ SYSTEM_USER = "postgres"
 TEMPLATE_NAME = ".template"
 INSTANCE_CONF = "instance.conf"
 SERVER_LOG = "server.log"
-# A socket path is at most 107 bytes: this, "/127.10.255.254" and "/.s.PGSQL.65535".
+# A socket path is at most 107 bytes: this, "/127.255.255.254" and "/.s.PGSQL.65535".
 MAX_SOCKET_DIR_LENGTH = 76
 START_TIMEOUT_SECONDS = "60"
 # Bump when CLUSTER_SETTINGS or the initdb options change: older templates are rebuilt.
@@ -243,7 +243,7 @@ def _free_address(state_dir, port):
     """A loopback address no other cluster has, where `port` is free; hold loopback.lock."""
     taken = {_read_instance_conf(directory).get("listen_addresses")
              for directory in _cluster_dirs(state_dir)}
-    return loopback.free_address(loopback.POSTGRES_NETWORK, port, taken)
+    return loopback.free_address(loopback.POSTGRES_HOSTS, port, taken)
 
 
 def _cluster_socket_dir(state_dir, address):

@@ -130,7 +130,7 @@ def address_of(state_dir, region, group_id, cluster_id):
 def _free_address(state_dir, port):
     """A loopback address no other node has, where `port` is free; hold loopback.lock."""
     taken = {_configured(directory, "bind") for directory in _node_dirs(state_dir)}
-    return loopback.free_address(loopback.REDIS_NETWORK, port, taken)
+    return loopback.free_address(loopback.REDIS_HOSTS, port, taken)
 
 
 def admin_connection(state_dir, region, group_id, cluster_id):
