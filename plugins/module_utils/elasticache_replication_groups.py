@@ -13,6 +13,8 @@ ordered API calls ElastiCache accepts. No AWS call is made from this file.
 
 import re
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.versions import is_lower
+from ansible_collections.dbfleet.aws.plugins.module_utils.versions import version_matches
 from ansible_collections.dbfleet.aws.plugins.module_utils.windows import parse_daily_window
 from ansible_collections.dbfleet.aws.plugins.module_utils.windows import parse_weekly_window
 from ansible_collections.dbfleet.aws.plugins.module_utils.windows import window_problems
@@ -31,7 +33,6 @@ TOKEN_SPECIAL_CHARACTERS = "!&#$^<>-"
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
 _TOKEN = re.compile(r"^[A-Za-z0-9%s]+$" % re.escape(TOKEN_SPECIAL_CHARACTERS))
-_VERSION_PART = re.compile(r"^\d+$")
 
 SETTING_NAMES = (
     "description", "engine", "engine_version", "node_type", "port", "num_cache_clusters",
@@ -341,21 +342,8 @@ def desired_settings(params, current=None):
 # --- planning -----------------------------------------------------------------------------
 
 
-def _version_parts(version):
-    return [int(part) if _VERSION_PART.match(part) else part for part in str(version).split(".")]
-
-
-def version_matches(wanted, current):
-    """Whether `current` is `wanted` or a more precise form of it ("7.1" matches "7.1.0")."""
-    wanted_parts, current_parts = _version_parts(wanted), _version_parts(current)
-    return current_parts[:len(wanted_parts)] == wanted_parts
-
-
 def is_downgrade(current, wanted):
-    try:
-        return tuple(_version_parts(wanted)) < tuple(_version_parts(current)[:len(_version_parts(wanted))])
-    except TypeError:
-        return False
+    return is_lower(wanted, current)
 
 
 def same_kms_key(wanted, current_arn):

@@ -7,7 +7,7 @@
 from them, and which instances wait for a reboot. Pure functions, used by
 plugins/filter/rds.py and the preflight rules."""
 
-from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import is_lower
+from ansible_collections.dbfleet.aws.plugins.module_utils.versions import is_lower
 
 
 def replica_specs(values):

@@ -72,14 +72,6 @@ def offered(name, value, choices, where):
     return ["%s: %s is not offered %s%s" % (name, value, where, "; did you mean %s?" % close[0] if close else "")]
 
 
-def is_lower(wanted, running):
-    """Whether version `wanted` is below `running`, compared on the parts `wanted` gives
-    (7.1 is not below 7.1.0)."""
-    def parts(version):
-        return tuple(int(part) for part in version.split(".") if part.isdigit())
-    return parts(wanted) < parts(running)[:len(parts(wanted))]
-
-
 def _as_list(value):
     if value is None:
         return []

@@ -20,9 +20,9 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import i
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import matches
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import needs
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import no_placeholders
-from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import is_lower
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import offered
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import validate_parameters
+from ansible_collections.dbfleet.aws.plugins.module_utils.versions import is_lower
 from ansible_collections.dbfleet.aws.plugins.module_utils.windows import window_problems
 
 NODE_TYPE = r"^cache\.[a-z0-9]+\.[a-z0-9]+$"
@@ -120,7 +120,8 @@ def offering_problems(values, node_types, parameters, running=None):
         found.append("elasticache_engine_version: %s is lower than %s, the version %s runs; ElastiCache cannot "
                      "downgrade (restore a snapshot into a new replication group instead)"
                      % (version, running_version, values.get("elasticache_replication_group_id")))
-    wanted = dict((setting, values.get(variable) or None) for setting, variable in IMMUTABLE_VARIABLES.items())
-    wanted["at_rest_encryption"] = values.get("elasticache_at_rest_encryption")
+    # An empty string (no KMS key, the default subnet group name unset) asks for nothing.
+    wanted = dict((setting, None if values.get(variable) == "" else values.get(variable))
+                  for setting, variable in IMMUTABLE_VARIABLES.items())
     found += immutable_problems(running, wanted, IMMUTABLE_VARIABLES)
     return found

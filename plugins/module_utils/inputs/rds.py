@@ -13,10 +13,10 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import m
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import needs
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import no_placeholders
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import offered
-from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import is_lower
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import validate_parameters
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_parameters import RDS_FORMULA_VARIABLES
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import replica_specs
+from ansible_collections.dbfleet.aws.plugins.module_utils.versions import is_lower
 from ansible_collections.dbfleet.aws.plugins.module_utils.windows import window_problems
 
 # RDS wants the backup and the maintenance window each at least 30 minutes long.

@@ -10,8 +10,6 @@ ElastiCache parameters. This extension adds, from the tables below:
 - CreateDBInstance, CreateDBInstanceReadReplica and ModifyDBInstance refuse a ``postgres``
   class or version that is not orderable, with AWS's InvalidParameterCombination; without
   EngineVersion a postgres instance gets the newest version of the table (moto: 9.3.3).
-- CreateDBInstance and ModifyDBInstance refuse Iops or StorageThroughput for gp3 storage
-  below 400 GiB, which runs at its baseline (AWS's InvalidParameterCombination).
 - ``maxmemory`` with one value per node type the family runs on, which
   elasticache_parameters lists in DescribeEngineDefaultParameters'
   ``CacheNodeTypeSpecificParameters`` as AWS does (the only list of node types the
@@ -112,26 +110,11 @@ def _refuse_unless_orderable(verb, instance_class, engine, engine_version):
             "database engine version, see the documentation.")
 
 
-GP3_PROVISIONED_FROM_GIB = 400
-
-
-def _refuse_gp3_provisioning_below_baseline(engine, storage_type, allocated_storage, db_kwargs):
-    if (engine in ORDERABLE_ENGINES and storage_type == "gp3" and allocated_storage
-            and int(allocated_storage) < GP3_PROVISIONED_FROM_GIB
-            and (db_kwargs.get("iops") or db_kwargs.get("storage_throughput"))):
-        raise RDSClientError(
-            "InvalidParameterCombination",
-            f"You can't specify IOPS or storage throughput for engine {engine} and a storage size "
-            f"less than {GP3_PROVISIONED_FROM_GIB}.")
-
-
 def _create_db_instance(original):
     def create_db_instance(self, db_kwargs):
         if db_kwargs.get("engine") in ORDERABLE_ENGINES and db_kwargs.get("engine_version"):
             _refuse_unless_orderable("creating", db_kwargs.get("db_instance_class"),
                                      db_kwargs["engine"], db_kwargs["engine_version"])
-        _refuse_gp3_provisioning_below_baseline(db_kwargs.get("engine"), db_kwargs.get("storage_type") or "gp2",
-                                                db_kwargs.get("allocated_storage"), db_kwargs)
         return original(self, db_kwargs)
     return create_db_instance
 
@@ -153,9 +136,6 @@ def _modify_db_instance(original):
                                      db_kwargs.get("db_instance_class") or instance.db_instance_class,
                                      instance.engine,
                                      db_kwargs.get("engine_version") or instance.engine_version)
-        _refuse_gp3_provisioning_below_baseline(
-            instance.engine, db_kwargs.get("storage_type") or instance.storage_type,
-            db_kwargs.get("allocated_storage") or instance.allocated_storage, db_kwargs)
         return original(self, db_instance_identifier, db_kwargs)
     return modify_db_instance
 

@@ -20,7 +20,9 @@ the DescribeDBInstances fields moto 5.2.5 leaves out or gets wrong.
 * Added fields: SecondaryAvailabilityZone, PerformanceInsightsEnabled/RetentionPeriod/
   KMSKeyId, EnhancedMonitoringResourceArn, PendingModifiedValues, StatusInfos of read
   replicas, a unique DbiResourceId,
-  the gp3 baseline Iops and StorageThroughput.
+  the gp3 baseline Iops and StorageThroughput. CreateDBInstance and ModifyDBInstance refuse
+  Iops or StorageThroughput for gp3 storage below 400 GiB, which runs at that baseline
+  (AWS's InvalidParameterCombination).
 """
 
 import json
@@ -150,6 +152,16 @@ def _gp3_large(instance):
     return int(instance.__dict__["_allocated_storage"]) >= GP3_LARGE_VOLUME_GB
 
 
+def _refuse_gp3_provisioning_below_baseline(engine, storage_type, allocated_storage, db_kwargs):
+    if (engine in DATA_PLANE_ENGINES and storage_type == "gp3" and allocated_storage
+            and int(allocated_storage) < GP3_LARGE_VOLUME_GB
+            and (db_kwargs.get("iops") or db_kwargs.get("storage_throughput"))):
+        raise RDSClientError(
+            "InvalidParameterCombination",
+            f"You can't specify IOPS or storage throughput for engine {engine} and a storage size "
+            f"less than {GP3_LARGE_VOLUME_GB}.")
+
+
 def _get_iops(instance):
     iops = instance.__dict__.get("_iops")
     if iops is None and _gp3_baseline_applies(instance):
@@ -254,6 +266,8 @@ def _valid_preferred_maintenance_window(original):
 
 def _create_db_instance(original):
     def create_db_instance(self, db_kwargs):
+        _refuse_gp3_provisioning_below_baseline(db_kwargs.get("engine"), db_kwargs.get("storage_type") or "gp2",
+                                                db_kwargs.get("allocated_storage"), db_kwargs)
         instance = original(self, db_kwargs)
         instance.dbi_resource_id = _new_dbi_resource_id()
         for option in ("enable_performance_insights", "performance_insights_retention_period",
@@ -334,6 +348,10 @@ def _modify_db_instance(original):
         new_password = db_kwargs.get("master_user_password")
         new_port = db_kwargs.get("db_port_number")
         old_identifier = db_instance_identifier.lower()
+        before = self.describe_db_instances(db_instance_identifier)[0]
+        _refuse_gp3_provisioning_below_baseline(
+            before.engine, db_kwargs.get("storage_type") or before.storage_type,
+            db_kwargs.get("allocated_storage") or before.allocated_storage, db_kwargs)
         instance = original(self, db_instance_identifier, db_kwargs)
         if has_data_plane(instance):
             try:
