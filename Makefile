@@ -16,11 +16,12 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 COLLECTION_LINK := .build/collections/ansible_collections/dbfleet/aws
 
-.PHONY: help demo psql test test-fast up down status venv venv-test system-deps system-deps-test collection \
+.PHONY: help demo demo-inventory psql test test-fast up down status venv venv-test system-deps system-deps-test collection \
         lint sanity unit local-aws-tests integration molecule build docs clean
 
 help:
 	@echo "make demo   set everything up and provision the local environment"
+	@echo "make demo FLEET=<name> ENV=<env>   the same with an example fleet of examples/"
 	@echo "make test   set everything up and run every test"
 	@echo "make test-fast   unit and packaging tests, sanity on changed files"
 	@echo "make up | down | status   the local AWS endpoint"
@@ -57,8 +58,21 @@ status:
 	$(PY) -m tools.local_aws status
 
 # --- the demo -----------------------------------------------------------------
-demo: up
-	$(BIN)/ansible-playbook playbooks/provision.yml -i inventories/local
+# make demo FLEET=<name> ENV=<env> provisions an example fleet (examples/<name>/<env>)
+# instead, as written for AWS: tools/local_aws/example_overlay.yml supplies, as extra
+# vars, what the local endpoint needs (endpoint, network, keys, TLS).
+DEMO_INVENTORY = $(if $(FLEET),examples/$(FLEET)/$(ENV),inventories/local)
+DEMO_OVERLAY = $(if $(FLEET),-e @tools/local_aws/example_overlay.yml)
+
+demo: demo-inventory up
+	$(BIN)/ansible-playbook playbooks/provision.yml -i $(DEMO_INVENTORY) $(DEMO_OVERLAY)
+
+demo-inventory:
+	@test -f "$(DEMO_INVENTORY)/hosts.yml" || { \
+		echo "make demo: no inventory $(DEMO_INVENTORY)/hosts.yml."; \
+		echo "  FLEET is one of: $$(ls examples | tr '\n' ' ')"; \
+		echo "  ENV is one of the environments of examples/$(or $(FLEET),<name>): $$(ls -d examples/$(FLEET)/*/ 2>/dev/null | xargs -rn1 basename | tr '\n' ' ')"; \
+		exit 2; }
 
 # psql on the demo's writer (SECRET=<connection secret name> for another user's).
 psql: up

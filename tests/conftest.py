@@ -208,10 +208,12 @@ def recorded_playbook_runs():
 
 
 def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False,
-                 env=None, expect_rc=0):
+                 env=None, expect_rc=0, overlay=False):
     """run_ansible_playbook (tools/local_aws/client.py), its calls recorded for tests/policy.
-    Fails the test when the exit code is not `expect_rc` (pass None to skip the check)."""
-    result = run_ansible_playbook(playbook, inventory, extra_vars=extra_vars, check=check, diff=diff, env=env)
+    Fails the test when the exit code is not `expect_rc` (pass None to skip the check).
+    `overlay`: an example fleet's inventory, with tools/local_aws/example_overlay.yml."""
+    result = run_ansible_playbook(playbook, inventory, extra_vars=extra_vars, check=check, diff=diff, env=env,
+                                  overlay=overlay)
     record_playbook_run(Path(playbook).as_posix(), result.calls)
     if expect_rc is not None and result.returncode != expect_rc:
         pytest.fail(
@@ -250,10 +252,11 @@ ROLES = ("rds", "elasticache", "db_users", "alarms", "dr")
 class Environment:
     """An inventory provisioned on the local endpoint, and further runs of provision.yml on it."""
 
-    def __init__(self, local_aws, inventory, first_run):
+    def __init__(self, local_aws, inventory, first_run, overlay=False):
         self.local_aws = local_aws
         self.inventory = inventory
         self.first_run = first_run
+        self.overlay = overlay
 
     def run(self, only=None, check=False, diff=False, expect_rc=0, env=None, **extra_vars):
         """provision.yml again; `only`: the roles to run (the others get `<role>_enabled:
@@ -262,13 +265,36 @@ class Environment:
             extra_vars = {**{f"{role}_enabled": role in only for role in ROLES}, **extra_vars}
         return run_playbook(PROVISION, self.inventory, extra_vars=extra_vars or None, check=check,
                             diff=diff, env=env or ansible_environment(self.local_aws),
-                            expect_rc=expect_rc)
+                            expect_rc=expect_rc, overlay=self.overlay)
 
 
 @pytest.fixture(scope="session")
 def local_env(local_aws):
     verbose = {**ansible_environment(local_aws), "ANSIBLE_VERBOSITY": "3"}
     return Environment(local_aws, LOCAL_INVENTORY, run_playbook(PROVISION, LOCAL_INVENTORY, env=verbose))
+
+
+# The example fleets (examples/<name>/<env>) as `make demo FLEET=<name> ENV=<env>` runs
+# them, each provisioned once per session by the worker that runs its XDIST_GROUP
+# (`XDIST_GROUP = "<name>_<env>"` in every module that takes it). The dr role stays off:
+# its cross-region replica and copies have tests of their own (test_dr_role.py).
+FLEET_RUN_VARS = {"dr_enabled": False}
+
+
+@pytest.fixture(scope="session")
+def example_fleet(local_aws):
+    """`example_fleet(name, env)`: that example provisioned (once), as an Environment."""
+    provisioned = {}
+
+    def provision(name, env):
+        if (name, env) not in provisioned:
+            inventory = f"examples/{name}/{env}"
+            first_run = run_playbook(PROVISION, inventory, extra_vars=FLEET_RUN_VARS,
+                                     env=ansible_environment(local_aws), overlay=True)
+            provisioned[name, env] = Environment(local_aws, inventory, first_run, overlay=True)
+        return provisioned[name, env]
+
+    return provision
 
 
 LOCAL_SECRETS = ("dbfleet/local/rds/master", "dbfleet/local/rds/credentials",

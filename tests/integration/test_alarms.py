@@ -1,12 +1,11 @@
-"""dbfleet.aws.alarms on production's variables, run by playbooks/provision.yml on the
-local endpoint (tests/integration/inventories/prod_local: inventories/prod's group_vars
-with only the endpoint, network and TLS overridden).
+"""dbfleet.aws.alarms on production's variables: the skillancer fleet's prod
+(examples/skillancer/prod), provisioned once per session on the local endpoint as
+`make demo FLEET=skillancer ENV=prod` does (shared with test_fleet_skillancer.py).
 
 Alarms, topic, event subscription, notifications and dashboard are read back through
 boto3; the expected alarm set and thresholds are computed here from the prod inventory
 and from what RDS reports (allocated storage, the parameter group's max_connections).
-The tests share one provisioned environment and run in file order; the last one
-changes the replica counts and puts them back.
+The tests run in file order; the last one changes the replica counts and puts them back.
 """
 
 import json
@@ -14,19 +13,18 @@ import json
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, ansible_environment, run_playbook
+from conftest import REPO_ROOT
 
-PLAYBOOK = "playbooks/provision.yml"
-INVENTORY = "tests/integration/inventories/prod_local"
+XDIST_GROUP = "skillancer_prod"
 HOST = "prod-us-east-1"
 REGION = "us-east-1"
 PROD_VARS = {}
 for part in ("rds", "elasticache", "alarms"):
-    PROD_VARS.update(yaml.safe_load((REPO_ROOT / f"inventories/prod/group_vars/prod/{part}.yml").read_text()))
-PREFIX = "dbfleet-prod"
-WRITER = "dbfleet-prod"
-GROUP = "dbfleet-prod"
-TOPIC_ARN = f"arn:aws:sns:{REGION}:123456789012:dbfleet-prod-alarms"
+    PROD_VARS.update(yaml.safe_load((REPO_ROOT / f"examples/skillancer/prod/group_vars/prod/{part}.yml").read_text()))
+PREFIX = "skillancer-prod"
+WRITER = "skillancer-prod"
+GROUP = "skillancer-prod"
+TOPIC_ARN = f"arn:aws:sns:{REGION}:123456789012:skillancer-prod-alarms"
 # db_users and dr come after alarms and do not feed them; leaving them out keeps
 # the runs short.
 NO_USERS = {"db_users_enabled": False, "dr_enabled": False}
@@ -43,13 +41,16 @@ OWNED_ACTIONS = {
 
 
 @pytest.fixture(scope="module")
-def runs(local_aws):
-    """The first run and a second, identical one."""
-    env = ansible_environment(local_aws)
-    first = run_playbook(PLAYBOOK, INVENTORY, extra_vars=NO_USERS, env=env)
+def prod(example_fleet):
+    return example_fleet("skillancer", "prod")
+
+
+@pytest.fixture(scope="module")
+def runs(prod, local_aws):
+    """The first run and a second one of the roles up to alarms."""
     since = local_aws.recorder.mark()
-    second = run_playbook(PLAYBOOK, INVENTORY, extra_vars=NO_USERS, env=env)
-    return {"first": first, "second": second, "second_calls": local_aws.recorder.calls(since)}
+    second = prod.run(**NO_USERS)
+    return {"first": prod.first_run, "second": second, "second_calls": local_aws.recorder.calls(since)}
 
 
 @pytest.fixture(scope="module")
@@ -187,24 +188,22 @@ def test_second_run_changes_nothing(runs):
     assert written == []
 
 
-def test_check_mode_makes_no_mutating_call(runs, local_aws, cloudwatch):
+def test_check_mode_makes_no_mutating_call(runs, prod, local_aws, cloudwatch):
     before = alarms(cloudwatch)
     since = local_aws.recorder.mark()
-    result = run_playbook(PLAYBOOK, INVENTORY, check=True, diff=True, env=ansible_environment(local_aws),
-                          extra_vars={**NO_USERS, "rds_read_replica_count": 2, "elasticache_num_cache_clusters": 2,
-                                      "alarms_rds_cpu_percent": 70})
+    result = prod.run(check=True, diff=True, **NO_USERS, rds_read_replica_count=2, elasticache_num_cache_clusters=2,
+                      alarms_rds_cpu_percent=70)
     assert local_aws.recorder.mutating(since) == []
     assert "Threshold" in result.stdout
     assert alarms(cloudwatch) == before
 
 
-def test_changing_the_replica_counts_adds_and_removes_alarms(runs, local_aws, cloudwatch, rds, elasticache):
+def test_changing_the_replica_counts_adds_and_removes_alarms(runs, prod, local_aws, cloudwatch, rds, elasticache):
     """Replica counts change and the CPU threshold goes to 70: alarms are added, removed and
     updated in place (their tags re-applied); then everything goes back."""
     since = local_aws.recorder.mark()
-    result = run_playbook(PLAYBOOK, INVENTORY, env=ansible_environment(local_aws),
-                          extra_vars={**NO_USERS, "rds_read_replica_count": 2, "elasticache_num_cache_clusters": 2,
-                                      "alarms_rds_cpu_percent": 70})
+    result = prod.run(**NO_USERS, rds_read_replica_count=2, elasticache_num_cache_clusters=2,
+                      alarms_rds_cpu_percent=70)
     assert result.recap[HOST]["failed"] == 0
     writer_cpu = f"{PREFIX}-rds-{WRITER}-cpu"
     assert alarms(cloudwatch)[writer_cpu]["Threshold"] == 70
@@ -230,7 +229,7 @@ def test_changing_the_replica_counts_adds_and_removes_alarms(runs, local_aws, cl
     replica = f"{WRITER}-replica-2"
     rds.modify_db_instance(DBInstanceIdentifier=replica, DeletionProtection=False, ApplyImmediately=True)
     rds.delete_db_instance(DBInstanceIdentifier=replica, SkipFinalSnapshot=True)
-    run_playbook(PLAYBOOK, INVENTORY, env=ansible_environment(local_aws), extra_vars=NO_USERS)
+    prod.run(**NO_USERS)
     found = alarms(cloudwatch)
     assert set(found) == expected_names(replicas(rds), members(elasticache))
     assert not [name for name in found if f"-{replica}-" in name]

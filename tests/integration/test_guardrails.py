@@ -11,7 +11,7 @@ import yaml
 from conftest import REPO_ROOT, ansible_environment, run_playbook
 
 PLAYBOOK = "playbooks/provision.yml"
-PROD_POLICY = REPO_ROOT / "inventories/prod/group_vars/prod/guardrails.yml"
+PROD_POLICY = REPO_ROOT / "examples/skillancer/prod/group_vars/prod/guardrails.yml"
 
 
 @pytest.fixture(scope="module")
@@ -86,14 +86,18 @@ def test_deleting_without_a_final_snapshot_needs_a_waiver_in_prod(prod_like, loc
     assert passed.recap["local-us-east-1"]["failed"] == 0
 
 
-@pytest.mark.parametrize("inventory", ["local", "dev", "staging", "prod"])
+# The demo and the first fleet's environments; every example's policy is also evaluated,
+# without a playbook run, in tests/unit/plugins/plugin_utils/test_guardrails.py.
+@pytest.mark.parametrize("inventory", ["inventories/local", "examples/skillancer/dev", "examples/skillancer/staging",
+                                       "examples/skillancer/prod"])
 def test_every_inventory_passes_its_own_policy(inventory, local_aws):
     """Every rule of the inventory's policy is evaluated on its primary target and passes,
     none waived; a DR-only target with every role off skips them all."""
-    policy = yaml.safe_load((REPO_ROOT / f"inventories/{inventory}/group_vars/{inventory}/guardrails.yml")
+    environment = inventory.rsplit("/", 1)[1]
+    policy = yaml.safe_load((REPO_ROOT / inventory / "group_vars" / environment / "guardrails.yml")
                             .read_text())["dbfleet_guardrails"]
-    result = run_playbook(PLAYBOOK, f"inventories/{inventory}", env=guardrails_only(local_aws))
-    counts = re.findall(rf"guardrails of {inventory}: (\d+) rule\(s\) pass, (\d+) waived, (\d+) skipped",
+    result = run_playbook(PLAYBOOK, inventory, env=guardrails_only(local_aws))
+    counts = re.findall(rf"guardrails of {environment}: (\d+) rule\(s\) pass, (\d+) waived, (\d+) skipped",
                         result.stdout)
     assert counts, result.stdout[-2000:]
     counts = {tuple(map(int, found)) for found in counts}

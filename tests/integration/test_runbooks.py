@@ -22,7 +22,7 @@ from conftest import ansible_environment, pg_connect, read_secret as secret, run
 XDIST_GROUP = "local_env"
 
 INVENTORY = "inventories/local"
-PROD_INVENTORY = "inventories/prod"
+PROD_INVENTORY = "examples/skillancer/prod"
 REGION = "us-east-1"
 WRITER = "dbfleet-local"
 GROUP = "dbfleet-local"

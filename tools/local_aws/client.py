@@ -27,6 +27,8 @@ from .recorder import Recorder, is_mutating
 
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+# What an inventory written for AWS needs on the local endpoint (make demo FLEET=... ENV=...).
+EXAMPLE_OVERLAY = REPO_ROOT / "tools" / "local_aws" / "example_overlay.yml"
 RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counters>(?:\w+=\d+\s*)+)$")
 
 
@@ -128,14 +130,18 @@ def parse_recap(stdout):
     return recap
 
 
-def run_ansible_playbook(playbook, inventory, extra_vars=None, check=False, diff=False, env=None):
+def run_ansible_playbook(playbook, inventory, extra_vars=None, check=False, diff=False, env=None,
+                         overlay=False):
     """Run ansible-playbook from the repository root. Returns the CompletedProcess (text
     stdout/stderr) with `command`, `recap`, and `calls` / `mutating`: the endpoint calls
-    (all, and the writes) made during the run."""
+    (all, and the writes) made during the run. `overlay`: an inventory written for AWS (an
+    example fleet) runs with EXAMPLE_OVERLAY, as `make demo FLEET=... ENV=...` runs it."""
     command = [str(VENV_BIN / "ansible-playbook"), str(playbook), "-i", str(inventory)]
     env = env or ansible_environment()
     recorder = Recorder(env.get("LOCAL_AWS_STATE_DIR", endpoint_state_dir()))
     since = recorder.mark()
+    if overlay:
+        command += ["-e", f"@{EXAMPLE_OVERLAY}"]
     if extra_vars:
         command += ["-e", json.dumps(extra_vars)]
     if check:

@@ -9,7 +9,10 @@ from ansible_collections.dbfleet.aws.plugins.plugin_utils.guardrails import eval
 from ansible_collections.dbfleet.aws.plugins.plugin_utils.guardrails import validate_policy
 
 REPO = Path(__file__).resolve().parents[4]
-ENVIRONMENTS = ("local", "dev", "staging", "prod")
+# The demo's inventory and every example fleet's environments: {"local": path, "skillancer/prod": path, ...}.
+INVENTORIES = {"local": REPO / "inventories" / "local",
+               **{f"{path.parent.name}/{path.name}": path for path in sorted((REPO / "examples").glob("*/*/"))
+                  if (path / "hosts.yml").is_file()}}
 
 POLICY = [
     {"rule": "rds_multi_az", "variable": "rds_multi_az", "equals": True},
@@ -178,26 +181,30 @@ def test_rules_of_a_disabled_role_are_skipped():
                                  "rds_no_public_access"]
 
 
-def inventory_values(environment):
-    """Role defaults overlaid with the environment's group_vars (literal values only)."""
+def inventory_values(inventory):
+    """Role defaults overlaid with the environment group's group_vars (literal values only)."""
+    path = INVENTORIES[inventory]
     values = {}
     for role in ("rds", "elasticache"):
         values.update(yaml.safe_load((REPO / "roles" / role / "defaults" / "main.yml").read_text()))
-    for path in sorted((REPO / "inventories" / environment / "group_vars" / environment).glob("*.yml")):
-        values.update(yaml.safe_load(path.read_text()) or {})
+    for part in sorted((path / "group_vars" / path.name).glob("*.yml")):
+        values.update(yaml.safe_load(part.read_text()) or {})
     return values
 
 
-@pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_each_inventory_passes_its_own_policy(environment):
-    values = inventory_values(environment)
+@pytest.mark.parametrize("inventory", sorted(INVENTORIES))
+def test_each_inventory_passes_its_own_policy(inventory):
+    values = inventory_values(inventory)
+    environment = values["dbfleet_environment"]
     report = evaluate(values["dbfleet_guardrails"], values["dbfleet_guardrail_waivers"], values, environment)
     assert report["errors"] == [] and report["violations"] == [], report["message"]
     assert report["waived"] == []
 
 
 def test_production_policy_is_the_strictest():
-    rules = {env: {rule["rule"] for rule in inventory_values(env)["dbfleet_guardrails"]} for env in ENVIRONMENTS}
+    rules = {env: {rule["rule"] for rule in inventory_values(inventory)["dbfleet_guardrails"]}
+             for env, inventory in (("local", "local"), ("dev", "skillancer/dev"), ("staging", "skillancer/staging"),
+                                    ("prod", "skillancer/prod"))}
     assert rules["dev"] < rules["staging"] < rules["prod"]
     assert rules["local"] < rules["prod"]
     assert {"rds_multi_az", "rds_deletion_protection", "rds_encryption_at_rest", "rds_encryption_in_transit",
@@ -206,6 +213,6 @@ def test_production_policy_is_the_strictest():
             "elasticache_automatic_failover"} <= rules["prod"]
     # The local demo is disposable: the production policy would stop it on deletion protection only.
     local = inventory_values("local")
-    report = evaluate(inventory_values("prod")["dbfleet_guardrails"], [], local, "local")
+    report = evaluate(inventory_values("skillancer/prod")["dbfleet_guardrails"], [], local, "local")
     assert violations(report) == {
         "rds_deletion_protection": "rule rds_deletion_protection: rds_deletion_protection is false, must be true"}
