@@ -11,8 +11,11 @@
   {{ rds_writer_before.instances | first | default({}) | dbfleet.aws.rds_instance_drift(rds_instance_desired_settings) }}
   {{ rds_instances | dbfleet.aws.rds_endpoints }}
   {{ rds_instances | dbfleet.aws.rds_parameter_apply_status }}
+  {{ {'identifier': ..., 'address': ..., 'port': ...} | dbfleet.aws.rds_connection_secret(credentials, dbname,
+                                                                                        key_names, driver) }}
 """
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import connection_secret
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import endpoints
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import instance_drift
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import instances_pending_reboot
@@ -33,4 +36,5 @@ class FilterModule:
             "rds_instance_drift": instance_drift,
             "rds_endpoints": endpoints,
             "rds_parameter_apply_status": parameter_apply_status,
+            "rds_connection_secret": connection_secret,
         }

@@ -48,8 +48,31 @@ RDS_KEYS = tuple(spec[0] for spec in RDS_ALARMS)
 REDIS_KEYS = tuple(spec[0] for spec in REDIS_ALARMS)
 
 
+# What an alarm may set for itself over the role's common settings
+# (alarms_rds_overrides, alarms_redis_overrides).
+OVERRIDABLE = ("period", "evaluation_periods", "datapoints_to_alarm", "treat_missing_data", "alarm_actions",
+               "ok_actions", "insufficient_data_actions")
+ACTION_KEYS = ("alarm_actions", "ok_actions", "insufficient_data_actions")
+
+
+def alarm_common(common, settings, key):
+    """The common settings of one alarm: the role's, with the alarm's overrides over them
+    (datapoints_to_alarm follows an overridden evaluation_periods unless set too), and the
+    word topic in its actions replaced by the topic's ARN."""
+    override = (settings.get("overrides") or {}).get(key) or {}
+    merged = dict(common)
+    merged.update(override)
+    if "evaluation_periods" in override and "datapoints_to_alarm" not in override:
+        merged["datapoints_to_alarm"] = override["evaluation_periods"]
+    for name in ACTION_KEYS:
+        merged[name] = [common.get("topic_arn") if action == "topic" else action for action in merged.get(name) or []]
+    return merged
+
+
 def rds_threshold(key, settings, instance):
     """Threshold of an RDS alarm in the metric's unit (bytes, seconds, count, percent)."""
+    if key == "free-storage" and settings.get("free_storage_gib"):
+        return int(float(settings["free_storage_gib"]) * GIB)
     if key == "free-storage":
         return int(instance["allocated_storage"] * GIB * settings["free_storage_percent"] // 100)
     if key == "connections":
@@ -159,7 +182,7 @@ def rds_alarms(prefix, instances, settings, common):
                 continue
             threshold = rds_threshold(key, settings, instance)
             alarms.append(_metric_alarm(
-                common, alarm_name(prefix, "rds", instance["identifier"], key),
+                alarm_common(common, settings, key), alarm_name(prefix, "rds", instance["identifier"], key),
                 "%s %s %s %s (%s)" % (instance["identifier"], metric, ">" if comparison == GREATER else "<",
                                       _number(threshold), describe_threshold(key, settings, instance)),
                 RDS_NAMESPACE, metric, statistic, [("DBInstanceIdentifier", instance["identifier"])],
@@ -168,6 +191,8 @@ def rds_alarms(prefix, instances, settings, common):
 
 
 def describe_threshold(key, settings, instance):
+    if key == "free-storage" and settings.get("free_storage_gib"):
+        return "%s GiB of %s GiB" % (_number(settings["free_storage_gib"]), instance["allocated_storage"])
     if key == "free-storage":
         return "%s %% of %s GiB" % (_number(settings["free_storage_percent"]), instance["allocated_storage"])
     if key == "connections":
@@ -191,13 +216,14 @@ def redis_alarms(prefix, clusters, settings, common):
                 continue
             threshold = redis_threshold(key, settings)
             name = alarm_name(prefix, "redis", cluster_id, key)
+            alarm_settings = alarm_common(common, settings, key)
             if key == "hit-rate":
-                alarms.append(_hit_rate_alarm(common, name, "%s cache hit rate < %s %%" % (cluster_id, _number(threshold)),
+                alarms.append(_hit_rate_alarm(alarm_settings, name, "%s cache hit rate < %s %%" % (cluster_id, _number(threshold)),
                                               cluster_id, threshold))
                 continue
             description = "%s %s %s %s" % (cluster_id, metric, ">" if comparison == GREATER else "<", _number(threshold))
             if key == "evictions":
-                description += " per %s s" % int(common["period"])
-            alarms.append(_metric_alarm(common, name, description, ELASTICACHE_NAMESPACE, metric, statistic,
+                description += " per %s s" % int(alarm_settings["period"])
+            alarms.append(_metric_alarm(alarm_settings, name, description, ELASTICACHE_NAMESPACE, metric, statistic,
                                         [("CacheClusterId", cluster_id)], comparison, threshold))
     return alarms

@@ -59,8 +59,9 @@ def provision_summary(rds=None, elasticache=None, db_users=None, alarms=None, dr
     if db_users:
         summary["users"] = sorted(db_users.get("users") or {})
     if alarms:
-        summary["alarms"] = "%d alarms, topic %s%s" % (
-            len(alarms.get("alarms") or []), alarms.get("topic_arn"),
+        summary["alarms"] = "%d alarms, %s%s" % (
+            len(alarms.get("alarms") or []),
+            "topic %s" % alarms["topic_arn"] if alarms.get("topic_arn") else "no topic",
             ", dashboard %s" % alarms["dashboard"] if alarms.get("dashboard") else "")
     if dr:
         summary["dr"] = "RPO now %s s (target %s min)%s" % (

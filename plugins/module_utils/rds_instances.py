@@ -4,8 +4,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """The rds role's instances: the replicas its variables ask for, how the writer differs
-from them, and which instances wait for a reboot. Pure functions, used by
+from them, which instances wait for a reboot, and the connection secret. Pure functions, used by
 plugins/filter/rds.py and the preflight rules."""
+
+from urllib.parse import quote
 
 from ansible_collections.dbfleet.aws.plugins.module_utils.versions import is_lower
 
@@ -72,3 +74,52 @@ def parameter_apply_status(instances):
     """{identifier: ParameterApplyStatus of its parameter group} of the instances."""
     return dict((instance["db_instance_identifier"], group.get("parameter_apply_status"))
                 for instance in instances for group in instance.get("db_parameter_groups") or [])
+
+
+# The keys of the connection secret, under these names unless rds_connection_secret_keys
+# renames them, and the SQLAlchemy drivers of the postgresql dialect (sqlalchemy_url).
+CONNECTION_SECRET_KEYS = ("engine", "host", "port", "dbname", "username", "password", "url", "sqlalchemy_url",
+                          "dbInstanceIdentifier")
+SQLALCHEMY_DRIVERS = ("psycopg2", "psycopg", "asyncpg", "pg8000", "psycopg2cffi")
+
+
+def connection_secret(instance, credentials, dbname, key_names=None, driver="psycopg2"):
+    """The connection secret of an instance ({identifier, address, port}) for applications:
+    its keys renamed by key_names ({our name: theirs}), sqlalchemy_url for the driver."""
+    url = "postgresql://%s:%s@%s:%s/%s" % (quote(credentials["username"], safe=""),
+                                           quote(credentials["password"], safe=""),
+                                           instance["address"], instance["port"], dbname)
+    body = {
+        "engine": "postgres",
+        "host": instance["address"],
+        "port": int(instance["port"]),
+        "dbname": dbname,
+        "username": credentials["username"],
+        "password": credentials["password"],
+        "url": url,
+        "sqlalchemy_url": url.replace("postgresql://", "postgresql+%s://" % driver, 1),
+        "dbInstanceIdentifier": instance["identifier"],
+    }
+    names = key_names or {}
+    return dict((names.get(key, key), value) for key, value in body.items())
+
+
+def connection_secret_key_problems(key_names, driver):
+    """Rules of rds_connection_secret_keys and rds_sqlalchemy_driver."""
+    found = []
+    names = key_names or {}
+    unknown = sorted(set(names) - set(CONNECTION_SECRET_KEYS))
+    if unknown:
+        found.append("rds_connection_secret_keys: %s not keys of the connection secret (%s)"
+                     % (", ".join(unknown), ", ".join(CONNECTION_SECRET_KEYS)))
+    final = [names.get(key, key) for key in CONNECTION_SECRET_KEYS]
+    empty = sorted(key for key, name in names.items() if not isinstance(name, str) or not name.strip())
+    if empty:
+        found.append("rds_connection_secret_keys: %s must be renamed to a non-empty name" % ", ".join(empty))
+    twice = sorted(set(name for name in final if final.count(name) > 1))
+    if twice:
+        found.append("rds_connection_secret_keys: %s would name two keys of the secret" % ", ".join(map(str, twice)))
+    if driver not in SQLALCHEMY_DRIVERS:
+        found.append("rds_sqlalchemy_driver: must be one of %s, a driver of SQLAlchemy's postgresql dialect (got %r)"
+                     % (", ".join(SQLALCHEMY_DRIVERS), driver))
+    return found

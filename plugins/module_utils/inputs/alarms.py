@@ -8,12 +8,15 @@ types). The subscription rules are the sns_subscriptions module's."""
 
 import re
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import OVERRIDABLE
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import RDS_KEYS
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import REDIS_KEYS
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import aws_name
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import matches
 from ansible_collections.dbfleet.aws.plugins.module_utils.sns_subscriptions import subscription_problems
 
 # Variables of other roles these rules read.
-CONTEXT = ("elasticache_notification_topic_arn",)
+CONTEXT = ("elasticache_notification_topic_arn", "rds_allocated_storage")
 ACTION_LISTS = ("alarms_alarm_actions", "alarms_ok_actions", "alarms_insufficient_data_actions")
 PERCENTAGES = ("alarms_rds_cpu_percent", "alarms_rds_free_storage_percent", "alarms_rds_connections_percent",
                "alarms_rds_burst_balance_percent", "alarms_redis_cpu_percent", "alarms_redis_engine_cpu_percent",
@@ -24,20 +27,72 @@ POSITIVE = ("alarms_rds_freeable_memory_mib", "alarms_rds_read_latency_ms", "ala
 ONE_DAY_SECONDS = 86400
 
 
-def _period_problems(values):
-    period, periods = values.get("alarms_period"), values.get("alarms_evaluation_periods")
-    datapoints = values.get("alarms_datapoints_to_alarm")
+def _period_problems(period, periods, datapoints, names):
+    """names: the variables holding (period, evaluation_periods, datapoints_to_alarm)."""
     found = []
     if period is not None and not (period in (10, 30) or (period >= 60 and period % 60 == 0)):
-        found.append("alarms_period: must be 10, 30 or a multiple of 60 seconds (got %d)" % period)
+        found.append("%s: must be 10, 30 or a multiple of 60 seconds (got %s)" % (names[0], period))
     if periods is not None and periods < 1:
-        found.append("alarms_evaluation_periods: must be at least 1 (got %d)" % periods)
+        found.append("%s: must be at least 1 (got %s)" % (names[1], periods))
     elif periods is not None and period is not None and period * periods > ONE_DAY_SECONDS:
-        found.append("alarms_evaluation_periods: alarms_period times alarms_evaluation_periods must be at most "
-                     "one day, 86400 seconds (got %d)" % (period * periods))
+        found.append("%s: %s times %s must be at most one day, 86400 seconds (got %d)"
+                     % (names[1], names[0], names[1], period * periods))
     if datapoints is not None and periods is not None and not 1 <= datapoints <= periods:
-        found.append("alarms_datapoints_to_alarm: must be between 1 and alarms_evaluation_periods %d (got %d)"
-                     % (periods, datapoints))
+        found.append("%s: must be between 1 and %s %s (got %s)" % (names[2], names[1], periods, datapoints))
+    return found
+
+
+def _action_problems(name, actions, topic_enabled):
+    found = ["%s: %r must be an ARN or the word topic" % (name, action) for action in actions or []
+             if action != "topic" and not re.match(r"^arn:aws[a-z-]*:[a-z0-9-]+:", str(action))]
+    if not topic_enabled and "topic" in (actions or []):
+        found.append("%s: names the topic, but alarms_topic_enabled is false" % name)
+    return found
+
+
+def _override_problems(values, service, keys):
+    """alarms_<service>_overrides: known alarms and settings, each checked as the common one."""
+    name = "alarms_%s_overrides" % service
+    found = []
+    for key, override in sorted((values.get(name) or {}).items()):
+        where = "%s.%s" % (name, key)
+        if key not in keys:
+            found.append("%s: no %s alarm is called %s (%s)" % (name, service, key, ", ".join(keys)))
+            continue
+        if not isinstance(override, dict):
+            found.append("%s: must be a dict of %s" % (where, ", ".join(OVERRIDABLE)))
+            continue
+        unknown = sorted(set(override) - set(OVERRIDABLE))
+        if unknown:
+            found.append("%s: %s cannot be set per alarm (%s)" % (where, ", ".join(unknown), ", ".join(OVERRIDABLE)))
+        periods = override.get("evaluation_periods", values.get("alarms_evaluation_periods"))
+        datapoints = override.get("datapoints_to_alarm",
+                                  periods if "evaluation_periods" in override else values.get("alarms_datapoints_to_alarm"))
+        found += _period_problems(
+            override.get("period", values.get("alarms_period")), periods, datapoints,
+            ["%s.%s" % (where, option) if option in override else "alarms_" + option
+             for option in ("period", "evaluation_periods", "datapoints_to_alarm")])
+        if override.get("treat_missing_data") not in (None, "missing", "notBreaching", "breaching", "ignore"):
+            found.append("%s.treat_missing_data: must be missing, notBreaching, breaching or ignore (got %r)"
+                         % (where, override["treat_missing_data"]))
+        for actions in ("alarm_actions", "ok_actions", "insufficient_data_actions"):
+            found += _action_problems("%s.%s" % (where, actions), override.get(actions),
+                                      values.get("alarms_topic_enabled", True))
+    return found
+
+
+def _topic_problems(values):
+    if values.get("alarms_topic_enabled", True):
+        return []
+    found = []
+    if values.get("alarms_subscriptions"):
+        found.append("alarms_subscriptions: must be empty when alarms_topic_enabled is false (no topic to subscribe to)")
+    if values.get("alarms_rds_events_enabled") and values.get("alarms_rds_enabled", True):
+        found.append("alarms_rds_events_enabled: must be false when alarms_topic_enabled is false (RDS events go to "
+                     "the topic)")
+    if values.get("alarms_elasticache_notifications") and values.get("alarms_redis_enabled", True):
+        found.append("alarms_elasticache_notifications: must be false when alarms_topic_enabled is false "
+                     "(ElastiCache notifies the topic)")
     return found
 
 
@@ -46,6 +101,12 @@ def _threshold_problems(values):
              if values.get(name) is not None and not 0 <= values[name] <= 100]
     found += ["%s: must be above 0 (got %s)" % (name, values[name]) for name in POSITIVE
               if values.get(name) is not None and values[name] <= 0]
+    floor, storage = values.get("alarms_rds_free_storage_gib"), values.get("rds_allocated_storage")
+    if floor is not None and floor < 0:
+        found.append("alarms_rds_free_storage_gib: must be 0 (use the percentage) or above (got %s)" % floor)
+    elif floor and storage and floor >= storage:
+        found.append("alarms_rds_free_storage_gib: must be below rds_allocated_storage %s GiB, or the alarm is "
+                     "always on (got %s)" % (storage, floor))
     return found
 
 
@@ -61,9 +122,13 @@ def problems(values):
     if values.get("alarms_subscriptions") is not None:
         found += ["alarms_subscriptions: %s" % problem for problem in subscription_problems(values["alarms_subscriptions"])]
     for name in ACTION_LISTS:
-        found += ["%s: %r must be an ARN or the word topic" % (name, action) for action in values.get(name) or []
-                  if action != "topic" and not re.match(r"^arn:aws[a-z-]*:[a-z0-9-]+:", str(action))]
-    found += _period_problems(values)
+        found += _action_problems(name, values.get(name), values.get("alarms_topic_enabled", True))
+    found += _topic_problems(values)
+    found += _period_problems(values.get("alarms_period"), values.get("alarms_evaluation_periods"),
+                              values.get("alarms_datapoints_to_alarm"),
+                              ("alarms_period", "alarms_evaluation_periods", "alarms_datapoints_to_alarm"))
+    found += _override_problems(values, "rds", RDS_KEYS)
+    found += _override_problems(values, "redis", REDIS_KEYS)
     found += _threshold_problems(values)
     if values.get("alarms_elasticache_notifications") and values.get("elasticache_notification_topic_arn"):
         found.append("elasticache_notification_topic_arn: must be empty when alarms_elasticache_notifications is true "

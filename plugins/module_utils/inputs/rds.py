@@ -15,6 +15,7 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import n
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import offered
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import validate_parameters
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_parameters import RDS_FORMULA_VARIABLES
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import connection_secret_key_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import replica_specs
 from ansible_collections.dbfleet.aws.plugins.module_utils.versions import is_lower
 from ansible_collections.dbfleet.aws.plugins.module_utils.windows import window_problems
@@ -184,6 +185,8 @@ def problems(values):
     found += needs(values, "rds_availability_zone", not values.get("rds_multi_az"),
                    "must be empty when rds_multi_az is true (RDS picks the zones)")
     found += _replica_problems(values)
+    found += connection_secret_key_problems(values.get("rds_connection_secret_keys"),
+                                            values.get("rds_sqlalchemy_driver", "psycopg2"))
     return found
 
 

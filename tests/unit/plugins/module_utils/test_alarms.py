@@ -162,3 +162,31 @@ def test_role_argument_spec_lists_the_same_alarm_keys():
     assert tuple(options["alarms_redis_alarms"]["choices"]) == REDIS_KEYS
     defaults = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
     assert tuple(defaults["alarms_rds_alarms"]) == RDS_KEYS and tuple(defaults["alarms_redis_alarms"]) == REDIS_KEYS
+
+
+def test_an_absolute_storage_floor_and_per_alarm_overrides():
+    """A 4 GiB floor however large the storage; the storage alarm evaluates one period
+    (its datapoints follow), the CPU alarm notifies nobody; the others keep the common settings."""
+    settings = dict(RDS_SETTINGS, free_storage_gib=4.0, enabled_alarms=["cpu", "free-storage", "connections"],
+                    overrides={"free-storage": {"evaluation_periods": 1}, "cpu": {"alarm_actions": [], "period": 60}})
+    common = dict(COMMON, alarm_actions=["topic"], topic_arn="arn:aws:sns:us-east-1:123456789012:t")
+    found = by_name(rds_alarms("p", [dict(WRITER, allocated_storage=20)], settings, common))
+    storage = found["p-rds-app-prod-free-storage"]
+    assert storage["Threshold"] == 4 * 1024 ** 3
+    assert "4 GiB of 20 GiB" in storage["AlarmDescription"]
+    assert (storage["EvaluationPeriods"], storage["DatapointsToAlarm"], storage["Period"]) == (1, 1, 300)
+    assert storage["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:t"]
+    cpu = found["p-rds-app-prod-cpu"]
+    assert (cpu["AlarmActions"], cpu["Period"], cpu["EvaluationPeriods"]) == ([], 60, 2)
+    connections = found["p-rds-app-prod-connections"]
+    assert (connections["EvaluationPeriods"], connections["AlarmActions"]) == (
+        2, ["arn:aws:sns:us-east-1:123456789012:t"])
+
+
+def test_redis_overrides_reach_the_hit_rate_metric_math():
+    settings = dict(REDIS_SETTINGS, overrides={"hit-rate": {"period": 60}, "evictions": {"period": 60}})
+    found = by_name(redis_alarms("p", {"c-001": "primary"}, settings, COMMON))
+    hit_rate = found["p-redis-c-001-hit-rate"]
+    assert {query["MetricStat"]["Period"] for query in hit_rate["Metrics"] if "MetricStat" in query} == {60}
+    assert found["p-redis-c-001-evictions"]["AlarmDescription"].endswith("per 60 s")
+    assert found["p-redis-c-001-cpu"]["Period"] == 300

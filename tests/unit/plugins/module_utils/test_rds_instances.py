@@ -1,5 +1,8 @@
 """The rds role's instance plans (module_utils/rds_instances.py): drift, endpoints, apply status."""
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import CONNECTION_SECRET_KEYS
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import connection_secret
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import connection_secret_key_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import endpoints
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import instance_drift
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import parameter_apply_status
@@ -52,3 +55,36 @@ def test_endpoints_name_address_and_port_or_the_status_while_there_is_none():
 def test_parameter_apply_status_per_instance():
     assert parameter_apply_status(INSTANCES) == {"app-db": "in-sync", "app-db-replica-1": "pending-reboot"}
     assert parameter_apply_status([{"db_instance_identifier": "x"}]) == {}
+
+
+INSTANCE = {"identifier": "mosaic-prod-db", "address": "mosaic-prod-db.example", "port": 5432}
+CREDENTIALS = {"username": "mosaicadmin", "password": "p@ss/w:rd"}
+
+
+def test_the_connection_secret_holds_every_key_and_encodes_the_password_in_the_urls():
+    secret = connection_secret(INSTANCE, CREDENTIALS, "mosaic")
+    assert list(secret) == list(CONNECTION_SECRET_KEYS)
+    assert secret["url"] == "postgresql://mosaicadmin:p%40ss%2Fw%3Ard@mosaic-prod-db.example:5432/mosaic"
+    assert secret["sqlalchemy_url"] == "postgresql+psycopg2://mosaicadmin:p%40ss%2Fw%3Ard@mosaic-prod-db.example:5432/mosaic"
+    assert (secret["host"], secret["port"], secret["dbname"], secret["password"]) == (
+        "mosaic-prod-db.example", 5432, "mosaic", "p@ss/w:rd")
+
+
+def test_keys_renamed_and_another_driver():
+    secret = connection_secret(INSTANCE, CREDENTIALS, "mosaic", {"dbname": "database"}, "psycopg")
+    assert "dbname" not in secret and secret["database"] == "mosaic"
+    assert secret["sqlalchemy_url"].startswith("postgresql+psycopg://mosaicadmin:")
+
+
+def test_key_rules_name_the_variable_and_the_rule():
+    assert connection_secret_key_problems({"dbname": "database"}, "psycopg") == []
+    assert connection_secret_key_problems({"database": "db"}, "psycopg2") == [
+        "rds_connection_secret_keys: database not keys of the connection secret (engine, host, port, dbname, "
+        "username, password, url, sqlalchemy_url, dbInstanceIdentifier)"]
+    assert connection_secret_key_problems({"dbname": "host"}, "psycopg2") == [
+        "rds_connection_secret_keys: host would name two keys of the secret"]
+    assert connection_secret_key_problems({"url": " "}, "psycopg2") == [
+        "rds_connection_secret_keys: url must be renamed to a non-empty name"]
+    assert connection_secret_key_problems({}, "mysqlclient") == [
+        "rds_sqlalchemy_driver: must be one of psycopg2, psycopg, asyncpg, pg8000, psycopg2cffi, a driver of "
+        "SQLAlchemy's postgresql dialect (got 'mysqlclient')"]

@@ -38,7 +38,33 @@ def test_the_defaults_pass():
     ({"alarms_subscriptions": [{"protocol": "email", "endpoint": "ops"}]}, "alarms_subscriptions: "),
     ({"alarms_elasticache_notifications": True, "elasticache_notification_topic_arn": "arn:aws:sns:us-east-1:1:t"},
      "elasticache_notification_topic_arn: must be empty when alarms_elasticache_notifications is true"),
-], ids=["period", "one-day", "datapoints", "percent", "positive", "actions", "prefix", "subscriptions", "notifications"])
+    ({"alarms_rds_free_storage_gib": 100.0, "rds_allocated_storage": 100},
+     "alarms_rds_free_storage_gib: must be below rds_allocated_storage 100 GiB, or the alarm is always on (got 100.0)"),
+    ({"alarms_rds_free_storage_gib": -1.0}, "alarms_rds_free_storage_gib: must be 0 (use the percentage) or above"),
+    ({"alarms_rds_overrides": {"storage": {"period": 60}}},
+     "alarms_rds_overrides: no rds alarm is called storage (cpu, free-storage, "),
+    ({"alarms_rds_overrides": {"cpu": {"threshold": 90}}},
+     "alarms_rds_overrides.cpu: threshold cannot be set per alarm (period, "),
+    ({"alarms_redis_overrides": {"evictions": {"period": 3600, "evaluation_periods": 25}}},
+     "alarms_redis_overrides.evictions.evaluation_periods: alarms_redis_overrides.evictions.period times "
+     "alarms_redis_overrides.evictions.evaluation_periods must be at most one day"),
+    ({"alarms_rds_overrides": {"cpu": {"datapoints_to_alarm": 3}}},
+     "alarms_rds_overrides.cpu.datapoints_to_alarm: must be between 1 and alarms_evaluation_periods 2 (got 3)"),
+    ({"alarms_rds_overrides": {"cpu": {"alarm_actions": ["pager"]}}},
+     "alarms_rds_overrides.cpu.alarm_actions: 'pager' must be an ARN or the word topic"),
+    ({"alarms_topic_enabled": False, "alarms_alarm_actions": [], "alarms_ok_actions": [],
+      "alarms_rds_events_enabled": False, "alarms_elasticache_notifications": False,
+      "alarms_rds_overrides": {"cpu": {"ok_actions": ["topic"]}}},
+     "alarms_rds_overrides.cpu.ok_actions: names the topic, but alarms_topic_enabled is false"),
+    ({"alarms_topic_enabled": False, "alarms_ok_actions": [], "alarms_rds_events_enabled": False,
+      "alarms_elasticache_notifications": False},
+     "alarms_alarm_actions: names the topic, but alarms_topic_enabled is false"),
+    ({"alarms_topic_enabled": False, "alarms_alarm_actions": [], "alarms_ok_actions": [],
+      "alarms_elasticache_notifications": False},
+     "alarms_rds_events_enabled: must be false when alarms_topic_enabled is false"),
+], ids=["period", "one-day", "datapoints", "percent", "positive", "actions", "prefix", "subscriptions", "notifications",
+        "storage-floor", "storage-floor-negative", "override-alarm", "override-option", "override-one-day",
+        "override-datapoints", "override-actions", "override-topic", "no-topic-actions", "no-topic-events"])
 def test_each_broken_alarms_rule_names_its_variable(changes, expected):
     (problem,) = alarms.problems(role_values("alarms", **changes))
     assert problem.startswith(expected)
@@ -58,3 +84,17 @@ def test_each_broken_alarms_rule_names_its_variable(changes, expected):
 ], ids=["copy-without-region", "same-region", "rto", "max-age-zero", "replica"])
 def test_each_broken_dr_rule_names_its_variable(changes, expected):
     assert dr.problems(role_values("dr", **changes)) == expected
+
+
+def test_overrides_and_a_storage_floor_that_keep_the_rules_pass():
+    assert alarms.problems(role_values(
+        "alarms", alarms_rds_free_storage_gib=4.0, rds_allocated_storage=20,
+        alarms_rds_overrides={"free-storage": {"evaluation_periods": 1}, "cpu": {"period": 60, "alarm_actions": []}},
+        alarms_topic_enabled=False, alarms_alarm_actions=[], alarms_ok_actions=[], alarms_rds_events_enabled=False,
+        alarms_elasticache_notifications=False)) == []
+
+
+def test_without_a_cache_its_notifications_need_no_topic():
+    assert alarms.problems(role_values(
+        "alarms", alarms_topic_enabled=False, alarms_alarm_actions=[], alarms_ok_actions=[],
+        alarms_rds_events_enabled=False, alarms_redis_enabled=False)) == []
