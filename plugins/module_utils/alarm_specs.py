@@ -49,20 +49,54 @@ REDIS_KEYS = tuple(spec[0] for spec in REDIS_ALARMS)
 
 
 # What an alarm may set for itself over the role's common settings
-# (alarms_rds_overrides, alarms_redis_overrides).
+# (alarms_rds_overrides, alarms_redis_overrides), and for each of its levels.
 OVERRIDABLE = ("period", "evaluation_periods", "datapoints_to_alarm", "treat_missing_data", "alarm_actions",
                "ok_actions", "insufficient_data_actions")
 ACTION_KEYS = ("alarm_actions", "ok_actions", "insufficient_data_actions")
+# The setting that holds each alarm's threshold, in the unit the inventory writes it.
+THRESHOLD_SETTINGS = {
+    "rds": {"cpu": "cpu_percent", "free-storage": "free_storage_percent", "connections": "connections_percent",
+            "freeable-memory": "freeable_memory_mib", "read-latency": "read_latency_ms",
+            "write-latency": "write_latency_ms", "replica-lag": "replica_lag_seconds",
+            "disk-queue-depth": "disk_queue_depth", "burst-balance": "burst_balance_percent"},
+    "redis": {"cpu": "cpu_percent", "engine-cpu": "engine_cpu_percent", "memory": "memory_percent",
+              "connections": "connections", "evictions": "evictions", "hit-rate": "hit_rate_percent",
+              "replication-lag": "replication_lag_seconds", "swap": "swap_mib"},
+}
 
 
-def alarm_common(common, settings, key):
-    """The common settings of one alarm: the role's, with the alarm's overrides over them
+def threshold_setting(service, key, settings):
+    """The settings key of an alarm's threshold (free storage: the GiB floor when set)."""
+    if service == "rds" and key == "free-storage" and settings.get("free_storage_gib"):
+        return "free_storage_gib"
+    return THRESHOLD_SETTINGS[service][key]
+
+
+def alarm_levels(service, key, settings):
+    """[(name suffix, settings, override)]: the alarm once, or once per level of its
+    override (`levels: [{name, threshold, <overridable>...}]`), each level with its own
+    threshold (in the unit of the alarm's variable) over the alarm's override."""
+    override = dict((settings.get("overrides") or {}).get(key) or {})
+    levels = override.pop("levels", None)
+    if not levels:
+        return [("", settings, override)]
+    found = []
+    for level in levels:
+        level_settings = dict(settings)
+        level_settings[threshold_setting(service, key, settings)] = float(level["threshold"])
+        level_override = dict(override)
+        level_override.update((name, value) for name, value in level.items() if name in OVERRIDABLE)
+        found.append(("-" + level["name"], level_settings, level_override))
+    return found
+
+
+def alarm_common(common, override):
+    """The common settings of one alarm: the role's, with the alarm's override over them
     (datapoints_to_alarm follows an overridden evaluation_periods unless set too), and the
     word topic in its actions replaced by the topic's ARN."""
-    override = (settings.get("overrides") or {}).get(key) or {}
     merged = dict(common)
-    merged.update(override)
-    if "evaluation_periods" in override and "datapoints_to_alarm" not in override:
+    merged.update(override or {})
+    if "evaluation_periods" in (override or {}) and "datapoints_to_alarm" not in override:
         merged["datapoints_to_alarm"] = override["evaluation_periods"]
     for name in ACTION_KEYS:
         merged[name] = [common.get("topic_arn") if action == "topic" else action for action in merged.get(name) or []]
@@ -101,6 +135,11 @@ def redis_threshold(key, settings):
         "hit-rate": settings["hit_rate_percent"],
         "replication-lag": settings["replication_lag_seconds"],
     }[key]
+
+
+def _level(suffix):
+    """The "warning: " that opens the description of a level's alarm."""
+    return "%s: " % suffix[1:] if suffix else ""
 
 
 def alarm_name(prefix, service, resource, key):
@@ -180,13 +219,15 @@ def rds_alarms(prefix, instances, settings, common):
                 continue
             if applies == "burstable" and not is_burstable(instance["instance_class"]):
                 continue
-            threshold = rds_threshold(key, settings, instance)
-            alarms.append(_metric_alarm(
-                alarm_common(common, settings, key), alarm_name(prefix, "rds", instance["identifier"], key),
-                "%s %s %s %s (%s)" % (instance["identifier"], metric, ">" if comparison == GREATER else "<",
-                                      _number(threshold), describe_threshold(key, settings, instance)),
-                RDS_NAMESPACE, metric, statistic, [("DBInstanceIdentifier", instance["identifier"])],
-                comparison, threshold))
+            for suffix, level_settings, override in alarm_levels("rds", key, settings):
+                threshold = rds_threshold(key, level_settings, instance)
+                alarms.append(_metric_alarm(
+                    alarm_common(common, override), alarm_name(prefix, "rds", instance["identifier"], key) + suffix,
+                    "%s%s %s %s %s (%s)" % (_level(suffix), instance["identifier"], metric,
+                                            ">" if comparison == GREATER else "<", _number(threshold),
+                                            describe_threshold(key, level_settings, instance)),
+                    RDS_NAMESPACE, metric, statistic, [("DBInstanceIdentifier", instance["identifier"])],
+                    comparison, threshold))
     return alarms
 
 
@@ -214,16 +255,18 @@ def redis_alarms(prefix, clusters, settings, common):
         for key, metric, statistic, comparison, applies in REDIS_ALARMS:
             if key not in enabled or (applies == "replicated" and not replicated):
                 continue
-            threshold = redis_threshold(key, settings)
-            name = alarm_name(prefix, "redis", cluster_id, key)
-            alarm_settings = alarm_common(common, settings, key)
-            if key == "hit-rate":
-                alarms.append(_hit_rate_alarm(alarm_settings, name, "%s cache hit rate < %s %%" % (cluster_id, _number(threshold)),
-                                              cluster_id, threshold))
-                continue
-            description = "%s %s %s %s" % (cluster_id, metric, ">" if comparison == GREATER else "<", _number(threshold))
-            if key == "evictions":
-                description += " per %s s" % int(alarm_settings["period"])
-            alarms.append(_metric_alarm(alarm_settings, name, description, ELASTICACHE_NAMESPACE, metric, statistic,
-                                        [("CacheClusterId", cluster_id)], comparison, threshold))
+            for suffix, level_settings, override in alarm_levels("redis", key, settings):
+                threshold = redis_threshold(key, level_settings)
+                name = alarm_name(prefix, "redis", cluster_id, key) + suffix
+                alarm_settings = alarm_common(common, override)
+                if key == "hit-rate":
+                    alarms.append(_hit_rate_alarm(alarm_settings, name, "%s%s cache hit rate < %s %%" % (
+                        _level(suffix), cluster_id, _number(threshold)), cluster_id, threshold))
+                    continue
+                description = "%s%s %s %s %s" % (_level(suffix), cluster_id, metric,
+                                                 ">" if comparison == GREATER else "<", _number(threshold))
+                if key == "evictions":
+                    description += " per %s s" % int(alarm_settings["period"])
+                alarms.append(_metric_alarm(alarm_settings, name, description, ELASTICACHE_NAMESPACE, metric,
+                                            statistic, [("CacheClusterId", cluster_id)], comparison, threshold))
     return alarms

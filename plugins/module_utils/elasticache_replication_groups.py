@@ -12,6 +12,7 @@ ordered API calls ElastiCache accepts. No AWS call is made from this file.
 """
 
 import re
+from collections import Counter
 
 from ansible_collections.dbfleet.aws.plugins.module_utils.versions import is_lower
 from ansible_collections.dbfleet.aws.plugins.module_utils.versions import version_matches
@@ -40,7 +41,7 @@ SETTING_NAMES = (
     "at_rest_encryption", "transit_encryption", "transit_encryption_mode", "kms_key_id",
     "auth_token_enabled", "cache_parameter_group", "cache_subnet_group", "security_group_ids",
     "snapshot_retention_limit", "snapshot_window", "preferred_maintenance_window",
-    "notification_topic_arn", "log_delivery",
+    "notification_topic_arn", "log_delivery", "availability_zones",
 )
 
 # Settings ModifyReplicationGroup changes in one call, with their request keys.
@@ -158,6 +159,14 @@ def validate_arguments(params):
     elif params.get("replicas_per_node_group") is not None and params.get("num_node_groups") is None:
         problems.append("replicas_per_node_group: requires num_node_groups (cluster mode enabled); "
                         "use num_cache_clusters with cluster mode disabled")
+    zones = params.get("preferred_cache_cluster_azs")
+    if zones is not None and params.get("num_node_groups") is not None:
+        problems.append("preferred_cache_cluster_azs: places the nodes of a group with cluster mode disabled; "
+                        "do not combine it with num_node_groups")
+    elif zones is not None and params.get("num_cache_clusters") is not None and \
+            len(zones) != params["num_cache_clusters"]:
+        problems.append("preferred_cache_cluster_azs: names %d zones for num_cache_clusters %d nodes (one zone "
+                        "per node, the primary's first)" % (len(zones), params["num_cache_clusters"]))
     if params.get("multi_az") and params.get("automatic_failover") is False:
         problems.append("multi_az: requires automatic_failover")
     if params.get("transit_encryption_mode") and params.get("transit_encryption") is False:
@@ -184,6 +193,10 @@ def validate_desired(desired, params):
         problems.append("auth_token: requires transit_encryption (ElastiCache accepts AUTH only over TLS)")
     if desired["transit_encryption_mode"] and not desired["transit_encryption"]:
         problems.append("transit_encryption_mode: requires transit_encryption")
+    if params.get("preferred_cache_cluster_azs") is not None and params.get("num_cache_clusters") is None \
+            and not cluster_mode_enabled(desired) and len(desired["availability_zones"]) != nodes:
+        problems.append("preferred_cache_cluster_azs: names %d zones for the group's %d nodes (one zone per node)"
+                        % (len(desired["availability_zones"]), nodes))
     return problems + _window_problems(desired)
 
 
@@ -261,6 +274,7 @@ def current_settings(group, cluster):
     members = len(group.get("MemberClusters") or [])
     parameter_group = cluster.get("CacheParameterGroup") or {}
     notification = cluster.get("NotificationConfiguration") or {}
+    zones, roles = _member_zones(group)
     return {
         "description": group.get("Description"),
         "engine": group.get("Engine") or cluster.get("Engine"),
@@ -286,7 +300,20 @@ def current_settings(group, cluster):
         "preferred_maintenance_window": (cluster.get("PreferredMaintenanceWindow") or "").lower() or None,
         "notification_topic_arn": notification.get("TopicArn"),
         "log_delivery": log_delivery_from_api(group.get("LogDeliveryConfigurations")),
+        "availability_zones": None if cluster_mode else sorted(zone for zone in zones.values() if zone) or None,
+        "primary_availability_zone": next((zones[member] for member, role in roles.items() if role == "primary"),
+                                          None),
     }
+
+
+def _member_zones(group):
+    """({cache_cluster_id: zone}, {cache_cluster_id: role}) of the group's members."""
+    zones, roles = {}, {}
+    for node_group in group.get("NodeGroups") or []:
+        for member in node_group.get("NodeGroupMembers") or []:
+            zones[member["CacheClusterId"]] = member.get("PreferredAvailabilityZone")
+            roles[member["CacheClusterId"]] = member.get("CurrentRole")
+    return zones, roles
 
 
 def _given_settings(params):
@@ -300,6 +327,8 @@ def _given_settings(params):
         given["preferred_maintenance_window"] = params["preferred_maintenance_window"].lower()
     if params.get("engine") is not None:
         given["engine"] = params["engine"].lower()
+    if params.get("preferred_cache_cluster_azs") is not None:
+        given["availability_zones"] = sorted(params["preferred_cache_cluster_azs"])
     return given
 
 
@@ -411,6 +440,8 @@ def replacement_problems(current, desired, changed):
         problems.append("num_node_groups: the group has %s node groups, %s wanted; online resharding is not "
                         "done by this module (use ModifyReplicationGroupShardConfiguration)"
                         % (current["num_node_groups"], desired["num_node_groups"]))
+    if "availability_zones" in changed:
+        problems += zone_problems(current, desired)
     if "engine" in changed and current["engine"] == "valkey":
         problems.append(_must_replace("engine", current["engine"], desired["engine"],
                                       "ElastiCache cannot move a group from valkey back to redis"))
@@ -419,6 +450,50 @@ def replacement_problems(current, desired, changed):
         problems.append(_must_replace("engine_version", current["engine_version"], desired["engine_version"],
                                       "ElastiCache cannot downgrade an engine"))
     return problems
+
+
+def zone_problems(current, desired, option="preferred_cache_cluster_azs"):
+    """Whether the nodes can reach the zones `desired` names: ElastiCache places a node when
+    it creates it and never moves it, so a run may add nodes in the zones still missing or
+    remove replicas from zones that have too many, nothing else."""
+    have, wanted = current.get("availability_zones"), desired.get("availability_zones")
+    if not have or not wanted or sorted(wanted) == have:
+        return []
+    missing, surplus = Counter(wanted) - Counter(have), Counter(have) - Counter(wanted)
+    shown = "the nodes are in %s, %s wanted" % (", ".join(have), ", ".join(sorted(wanted)))
+    if missing and surplus:
+        return ["%s: %s; ElastiCache cannot move a node: change the node count first (a replica removed from "
+                "%s, or added in %s), then the other way"
+                % (option, shown, ", ".join(sorted(surplus)), ", ".join(sorted(missing)))]
+    primary = current.get("primary_availability_zone")
+    if surplus and primary and surplus[primary] > Counter(have)[primary] - 1:
+        return ["%s: %s; the primary is in %s and is not removed: fail over first (playbooks/failover.yml) or "
+                "keep a node in %s" % (option, shown, primary, primary)]
+    return []
+
+
+def replicas_to_remove(group, current, desired):
+    """ReplicasToRemove that leave the nodes in the zones `desired` names (zone_problems
+    passed): the highest-numbered replicas of each zone with too many."""
+    zones, roles = _member_zones(group)
+    surplus = Counter(current["availability_zones"]) - Counter(desired["availability_zones"])
+    chosen = []
+    for cluster_id in sorted(zones, reverse=True):
+        zone = zones[cluster_id]
+        if roles.get(cluster_id) != "primary" and surplus[zone] > 0:
+            chosen.append(cluster_id)
+            surplus[zone] -= 1
+    return sorted(chosen)
+
+
+def replica_configuration(group, current, desired):
+    """IncreaseReplicaCount's ReplicaConfiguration of a group with cluster mode disabled:
+    every node's zone, the primary's first, the new nodes in the zones still missing."""
+    zones, roles = _member_zones(group)
+    existing = sorted(zones, key=lambda cluster_id: (roles.get(cluster_id) != "primary", cluster_id))
+    missing = Counter(desired["availability_zones"]) - Counter(current["availability_zones"])
+    placed = [zones[cluster_id] for cluster_id in existing] + sorted(missing.elements())
+    return [{"NodeGroupId": "0001", "NewReplicaCount": len(placed) - 1, "PreferredAvailabilityZones": placed}]
 
 
 class Step:
@@ -479,8 +554,9 @@ def _token_step(current, params):
                    ["auth_token_enabled"] if not current["auth_token_enabled"] else ["auth_token"])
 
 
-def plan_steps(current, desired, changed, params):
-    """The calls, in an order ElastiCache accepts, that turn `current` into `desired`.
+def plan_steps(current, desired, changed, params, group=None):
+    """The calls, in an order ElastiCache accepts, that turn `current` into `desired`;
+    `group` (the ReplicationGroup) places added and chooses removed nodes by zone.
 
     Multi-AZ goes off before automatic failover, and failover off before replicas are
     removed; replicas are added before failover goes on, and failover before Multi-AZ.
@@ -499,7 +575,16 @@ def plan_steps(current, desired, changed, params):
         else:
             before, after = node_count(current) - 1, node_count(desired) - 1
         action = INCREASE if after > before else DECREASE
-        steps.append(Step(action, {"NewReplicaCount": after, "ApplyImmediately": True}, [replicas_setting]))
+        request = {"NewReplicaCount": after, "ApplyImmediately": True}
+        settings = [replicas_setting]
+        if "availability_zones" in changed and group is not None and not cluster_mode_enabled(current):
+            settings.append("availability_zones")
+            del request["NewReplicaCount"]
+            if action == INCREASE:
+                request["ReplicaConfiguration"] = replica_configuration(group, current, desired)
+            else:
+                request["ReplicasToRemove"] = replicas_to_remove(group, current, desired)
+        steps.append(Step(action, request, settings))
 
     request = {}
     modified = []
@@ -551,6 +636,8 @@ def create_request(params, desired):
                        ReplicasPerNodeGroup=desired["replicas_per_node_group"])
     else:
         request["NumCacheClusters"] = desired["num_cache_clusters"]
+        if params.get("preferred_cache_cluster_azs"):
+            request["PreferredCacheClusterAZs"] = params["preferred_cache_cluster_azs"]
     optional = (
         ("engine_version", "EngineVersion"), ("node_type", "CacheNodeType"), ("port", "Port"),
         ("transit_encryption_mode", "TransitEncryptionMode"), ("kms_key_id", "KmsKeyId"),

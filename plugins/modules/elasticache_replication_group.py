@@ -68,6 +68,17 @@ options:
       - A change adds or removes replicas with C(IncreaseReplicaCount) / C(DecreaseReplicaCount),
         which ElastiCache always applies immediately.
     type: int
+  preferred_cache_cluster_azs:
+    description:
+      - Cluster mode disabled. The Availability Zone of each node, the primary's first; as many zones as
+        O(num_cache_clusters) (a zone may repeat).
+      - ElastiCache places a node when it creates it and never moves it. On an existing group the module
+        adds replicas in the zones still missing (C(IncreaseReplicaCount) with C(ReplicaConfiguration))
+        and removes replicas from zones that have too many (C(ReplicasToRemove)); other differences, and
+        removing the primary's zone, are refused before any change.
+      - Compared as a set of zones, so a failover that made a replica the primary is not a change.
+    type: list
+    elements: str
   num_node_groups:
     description:
       - Cluster mode enabled. Number of node groups (shards), 1 to 500.
@@ -246,6 +257,7 @@ EXAMPLES = r"""
     engine_version: "7.1"
     node_type: cache.r6g.large
     num_cache_clusters: 3
+    preferred_cache_cluster_azs: [us-east-1a, us-east-1b, us-east-1c]
     automatic_failover: true
     multi_az: true
     at_rest_encryption: true
@@ -344,6 +356,15 @@ replication_group:
       description: Number of nodes (cluster mode disabled); null with cluster mode enabled.
       type: int
       sample: 3
+    availability_zones:
+      description: The zones of the nodes, sorted (cluster mode disabled); null with cluster mode enabled.
+      type: list
+      elements: str
+      sample: ["us-east-1a", "us-east-1b"]
+    primary_availability_zone:
+      description: The zone of the primary node (cluster mode disabled).
+      type: str
+      sample: us-east-1a
     num_node_groups:
       description: Number of node groups (cluster mode enabled); null with cluster mode disabled.
       type: int
@@ -683,7 +704,7 @@ def ensure_updated(module, client, group):
     problems = validate_desired(desired, params) + replacement_problems(current, desired, changed)
     if problems:
         fail_with_problems(module, problems)
-    steps = plan_steps(current, desired, changed, params)
+    steps = plan_steps(current, desired, changed, params, group)
     current_tags = describe_tags(client, group)
     to_set, to_remove = plan_tags(module, current_tags)
 
@@ -727,6 +748,7 @@ ARGUMENT_SPEC = dict(
     node_type=dict(type="str"),
     port=dict(type="int"),
     num_cache_clusters=dict(type="int"),
+    preferred_cache_cluster_azs=dict(type="list", elements="str"),
     num_node_groups=dict(type="int"),
     replicas_per_node_group=dict(type="int"),
     automatic_failover=dict(type="bool"),

@@ -9,6 +9,7 @@ types). The subscription rules are the sns_subscriptions module's."""
 import re
 
 from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import OVERRIDABLE
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import THRESHOLD_SETTINGS
 from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import RDS_KEYS
 from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import REDIS_KEYS
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import aws_name
@@ -23,7 +24,10 @@ PERCENTAGES = ("alarms_rds_cpu_percent", "alarms_rds_free_storage_percent", "ala
                "alarms_redis_memory_percent", "alarms_redis_hit_rate_percent")
 POSITIVE = ("alarms_rds_freeable_memory_mib", "alarms_rds_read_latency_ms", "alarms_rds_write_latency_ms",
             "alarms_rds_replica_lag_seconds", "alarms_rds_disk_queue_depth", "alarms_redis_connections",
-            "alarms_redis_evictions", "alarms_redis_replication_lag_seconds", "alarms_redis_swap_mib")
+            "alarms_redis_replication_lag_seconds", "alarms_redis_swap_mib")
+# Alarms above 0 (Evictions > 0: any eviction at all).
+NOT_NEGATIVE = ("alarms_redis_evictions",)
+LEVEL_NAME = r"^[a-z][a-z0-9-]{0,30}$"
 ONE_DAY_SECONDS = 86400
 
 
@@ -37,7 +41,7 @@ def _period_problems(period, periods, datapoints, names):
     elif periods is not None and period is not None and period * periods > ONE_DAY_SECONDS:
         found.append("%s: %s times %s must be at most one day, 86400 seconds (got %d)"
                      % (names[1], names[0], names[1], period * periods))
-    if datapoints is not None and periods is not None and not 1 <= datapoints <= periods:
+    if datapoints is not None and periods is not None and periods >= 1 and not 1 <= datapoints <= periods:
         found.append("%s: must be between 1 and %s %s (got %s)" % (names[2], names[1], periods, datapoints))
     return found
 
@@ -62,22 +66,75 @@ def _override_problems(values, service, keys):
         if not isinstance(override, dict):
             found.append("%s: must be a dict of %s" % (where, ", ".join(OVERRIDABLE)))
             continue
-        unknown = sorted(set(override) - set(OVERRIDABLE))
+        unknown = sorted(set(override) - set(OVERRIDABLE) - {"levels"})
         if unknown:
-            found.append("%s: %s cannot be set per alarm (%s)" % (where, ", ".join(unknown), ", ".join(OVERRIDABLE)))
-        periods = override.get("evaluation_periods", values.get("alarms_evaluation_periods"))
-        datapoints = override.get("datapoints_to_alarm",
-                                  periods if "evaluation_periods" in override else values.get("alarms_datapoints_to_alarm"))
-        found += _period_problems(
-            override.get("period", values.get("alarms_period")), periods, datapoints,
-            ["%s.%s" % (where, option) if option in override else "alarms_" + option
-             for option in ("period", "evaluation_periods", "datapoints_to_alarm")])
-        if override.get("treat_missing_data") not in (None, "missing", "notBreaching", "breaching", "ignore"):
-            found.append("%s.treat_missing_data: must be missing, notBreaching, breaching or ignore (got %r)"
-                         % (where, override["treat_missing_data"]))
-        for actions in ("alarm_actions", "ok_actions", "insufficient_data_actions"):
-            found += _action_problems("%s.%s" % (where, actions), override.get(actions),
-                                      values.get("alarms_topic_enabled", True))
+            found.append("%s: %s cannot be set per alarm (%s, levels)"
+                         % (where, ", ".join(unknown), ", ".join(OVERRIDABLE)))
+        found += _level_problems(values, service, key, where, override)
+        found += _timing_problems(values, where, override)
+        found += _action_problems_of(where, override, values)
+    return found
+
+
+def _timing_problems(values, where, override):
+    """An alarm's (or a level's) own period, evaluation_periods, datapoints_to_alarm and
+    treat_missing_data, by the rules of the common settings."""
+    periods = override.get("evaluation_periods", values.get("alarms_evaluation_periods"))
+    datapoints = override.get("datapoints_to_alarm",
+                              periods if "evaluation_periods" in override else values.get("alarms_datapoints_to_alarm"))
+    found = _period_problems(
+        override.get("period", values.get("alarms_period")), periods, datapoints,
+        ["%s.%s" % (where, option) if option in override else "alarms_" + option
+         for option in ("period", "evaluation_periods", "datapoints_to_alarm")])
+    if override.get("treat_missing_data") not in (None, "missing", "notBreaching", "breaching", "ignore"):
+        found.append("%s.treat_missing_data: must be missing, notBreaching, breaching or ignore (got %r)"
+                     % (where, override["treat_missing_data"]))
+    return found
+
+
+def _level_problems(values, service, key, where, override):
+    """override's levels: [{name, threshold, <overridable>...}], each threshold by the rule of
+    the alarm's own threshold variable, its settings over the override's."""
+    levels = override.get("levels")
+    if levels is None:
+        return []
+    if not isinstance(levels, list) or not all(isinstance(level, dict) for level in levels):
+        return ["%s.levels: must be a list of {name, threshold, ...}" % where]
+    found = []
+    setting = THRESHOLD_SETTINGS[service][key]
+    if (service, key) == ("rds", "free-storage") and values.get("alarms_rds_free_storage_gib"):
+        setting = "free_storage_gib"
+    variable = "alarms_%s_%s" % (service, setting)
+    names = [level.get("name") for level in levels]
+    for index, level in enumerate(levels):
+        at = "%s.levels[%d]" % (where, index)
+        if not re.match(LEVEL_NAME, str(level.get("name") or "")):
+            found.append("%s.name: must be 1-31 lower-case letters, digits or hyphens, starting with a letter "
+                         "(got %r)" % (at, level.get("name")))
+        elif names.count(level["name"]) > 1:
+            found.append("%s.name: %s names two levels" % (at, level["name"]))
+        unknown = sorted(set(level) - set(OVERRIDABLE) - {"name", "threshold"})
+        if unknown:
+            found.append("%s: %s cannot be set per level (name, threshold, %s)"
+                         % (at, ", ".join(unknown), ", ".join(OVERRIDABLE)))
+        threshold = level.get("threshold")
+        if not isinstance(threshold, (int, float)) or isinstance(threshold, bool):
+            found.append("%s.threshold: must be a number in the unit of %s (got %r)" % (at, variable, threshold))
+            continue
+        found += [problem.replace(variable, at + ".threshold", 1) for problem in _threshold_problems(
+            dict(values, **{variable: float(threshold)})) if problem.startswith(variable + ":")]
+        own = dict((name, value) for name, value in override.items() if name != "levels")
+        own.update((name, value) for name, value in level.items() if name in OVERRIDABLE)
+        found += _timing_problems(values, at, own)
+        found += _action_problems_of(at, level, values)
+    return found
+
+
+def _action_problems_of(where, settings, values):
+    found = []
+    for actions in ("alarm_actions", "ok_actions", "insufficient_data_actions"):
+        found += _action_problems("%s.%s" % (where, actions), settings.get(actions),
+                                  values.get("alarms_topic_enabled", True))
     return found
 
 
@@ -101,6 +158,8 @@ def _threshold_problems(values):
              if values.get(name) is not None and not 0 <= values[name] <= 100]
     found += ["%s: must be above 0 (got %s)" % (name, values[name]) for name in POSITIVE
               if values.get(name) is not None and values[name] <= 0]
+    found += ["%s: must be 0 or above (got %s)" % (name, values[name]) for name in NOT_NEGATIVE
+              if values.get(name) is not None and values[name] < 0]
     floor, storage = values.get("alarms_rds_free_storage_gib"), values.get("rds_allocated_storage")
     if floor is not None and floor < 0:
         found.append("alarms_rds_free_storage_gib: must be 0 (use the percentage) or above (got %s)" % floor)

@@ -15,6 +15,7 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replicatio
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MIN_WINDOW_MINUTES
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import immutable_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import log_delivery_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import zone_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import aws_name
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import in_range
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import matches
@@ -25,6 +26,8 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups impor
 from ansible_collections.dbfleet.aws.plugins.module_utils.versions import is_lower
 from ansible_collections.dbfleet.aws.plugins.module_utils.windows import window_problems
 
+# Variables of other roles these rules read.
+CONTEXT = ("dbfleet_region",)
 NODE_TYPE = r"^cache\.[a-z0-9]+\.[a-z0-9]+$"
 ENGINE_VERSION = r"^\d+\.\d+$"
 # The AUTH token the role generates: AWS takes 16-128 characters; the role asks for 64 or more.
@@ -94,6 +97,24 @@ def problems(values):
     found += no_placeholders(values, "elasticache_subnet_ids", "elasticache_allowed_security_group_ids",
                              "elasticache_kms_key_id")
     found += log_delivery_problems(values.get("elasticache_log_delivery"), "elasticache_log_delivery")
+    found += _zone_problems(values)
+    return found
+
+
+def _zone_problems(values):
+    zones, nodes = values.get("elasticache_availability_zones") or [], values.get("elasticache_num_cache_clusters")
+    region = values.get("dbfleet_region")
+    if not zones:
+        return []
+    found = []
+    if nodes is not None and len(zones) != nodes:
+        found.append("elasticache_availability_zones: names %d zones for elasticache_num_cache_clusters %d (one zone "
+                     "per node, the primary's first)" % (len(zones), nodes))
+    others = [zone for zone in zones if not re.match(r"^%s[a-z]$" % re.escape(region or "[a-z]+-[a-z]+-[0-9]+"),
+                                                     str(zone))]
+    if others:
+        found.append("elasticache_availability_zones: %s not zones of %s (like %sa)"
+                     % (", ".join(map(str, others)), region, region))
     return found
 
 
@@ -124,4 +145,7 @@ def offering_problems(values, node_types, parameters, running=None):
     wanted = dict((setting, None if values.get(variable) == "" else values.get(variable))
                   for setting, variable in IMMUTABLE_VARIABLES.items())
     found += immutable_problems(running, wanted, IMMUTABLE_VARIABLES)
+    if values.get("elasticache_availability_zones"):
+        found += zone_problems(running, {"availability_zones": sorted(values["elasticache_availability_zones"])},
+                               "elasticache_availability_zones")
     return found

@@ -222,10 +222,19 @@ def _start_member(backend, group, cluster, primary_id=None, rdb_file=None):
                                   group.replication_group_id, cluster.cache_cluster_id)
 
 
-def _add_replicas(backend, group, count):
-    zones = _availability_zones(backend, [], len(group.member_clusters) + count)
-    for cluster_id, zone in zip(_next_cluster_ids(group, count),
-                                zones[len(group.member_clusters):]):
+def _add_replicas(backend, group, count, preferred_zones=None):
+    """`count` new replicas; with `preferred_zones` (every node's zone, the primary's
+    first, as IncreaseReplicaCount's ReplicaConfiguration gives them), the new ones take
+    the zones the existing nodes do not fill."""
+    if preferred_zones:
+        new_zones = list(preferred_zones)
+        for cluster in member_clusters(backend, group):
+            if cluster.preferred_availability_zone in new_zones:
+                new_zones.remove(cluster.preferred_availability_zone)
+    else:
+        new_zones = _availability_zones(backend, [], len(group.member_clusters) + count)[
+            len(group.member_clusters):]
+    for cluster_id, zone in zip(_next_cluster_ids(group, count), new_zones):
         cluster = _new_member_cluster(backend, group, cluster_id, zone)
         group.member_clusters.append(cluster_id)
         _start_member(backend, group, cluster, primary_id=primary_cluster_id(group))
@@ -609,6 +618,21 @@ def increase_replica_count(self):
     group = _group_with_data_plane(self)
     new_count = self._get_int_param("NewReplicaCount")
     current = len(replica_cluster_ids(group))
+    # Cluster mode disabled: one ConfigureShard, node group 0001, whose
+    # PreferredAvailabilityZones place every node (NewReplicaCount + 1, the primary first).
+    shards = self._get_param("ReplicaConfiguration") or []
+    zones = None
+    if shards:
+        if len(shards) != 1 or shards[0].get("NodeGroupId") != "0001" or new_count is not None:
+            raise InvalidParameterValueException(
+                "ReplicaConfiguration of a replication group with cluster mode disabled holds one "
+                "ConfigureShard, NodeGroupId 0001, instead of NewReplicaCount.")
+        new_count = int(shards[0]["NewReplicaCount"])
+        zones = shards[0].get("PreferredAvailabilityZones") or None
+        if zones is not None and len(zones) != new_count + 1:
+            raise InvalidParameterValueException(
+                f"PreferredAvailabilityZones must name {new_count + 1} zones, NewReplicaCount plus "
+                f"the primary (got {len(zones)}).")
     if new_count is None:
         raise InvalidParameterValueException("NewReplicaCount is required for a replication "
                                              "group with cluster mode disabled.")
@@ -622,7 +646,7 @@ def increase_replica_count(self):
     backend = self.elasticache_backend
     try:
         with _lock(group.replication_group_id):
-            _add_replicas(backend, group, new_count - current)
+            _add_replicas(backend, group, new_count - current, zones)
     except (redis_plane.RedisDataPlaneError, redis.RedisError) as problem:
         raise _data_plane_failure(problem) from problem
     finally:

@@ -190,3 +190,29 @@ def test_redis_overrides_reach_the_hit_rate_metric_math():
     assert {query["MetricStat"]["Period"] for query in hit_rate["Metrics"] if "MetricStat" in query} == {60}
     assert found["p-redis-c-001-evictions"]["AlarmDescription"].endswith("per 60 s")
     assert found["p-redis-c-001-cpu"]["Period"] == 300
+
+
+def test_warning_and_critical_levels_of_one_metric_with_their_own_actions():
+    """Redis memory: a warning at 75 % to one topic, critical at 85 % to the role's topic;
+    the other alarms stay single."""
+    settings = dict(REDIS_SETTINGS, enabled_alarms=["memory", "cpu"], overrides={"memory": {"levels": [
+        {"name": "warning", "threshold": 75, "alarm_actions": ["arn:aws:sns:us-east-1:123456789012:warn"]},
+        {"name": "critical", "threshold": 85}]}})
+    common = dict(COMMON, alarm_actions=["topic"], topic_arn="arn:aws:sns:us-east-1:123456789012:t")
+    found = by_name(redis_alarms("p", {"c-001": "primary"}, settings, common))
+    assert sorted(found) == ["p-redis-c-001-cpu", "p-redis-c-001-memory-critical", "p-redis-c-001-memory-warning"]
+    warning, critical = found["p-redis-c-001-memory-warning"], found["p-redis-c-001-memory-critical"]
+    assert (warning["Threshold"], warning["AlarmActions"]) == (75, ["arn:aws:sns:us-east-1:123456789012:warn"])
+    assert (critical["Threshold"], critical["AlarmActions"]) == (85, ["arn:aws:sns:us-east-1:123456789012:t"])
+    assert warning["AlarmDescription"].startswith("warning: c-001 DatabaseMemoryUsagePercentage > 75")
+    assert found["p-redis-c-001-cpu"]["Threshold"] == 80
+
+
+def test_levels_of_an_rds_threshold_in_its_own_unit():
+    settings = dict(RDS_SETTINGS, free_storage_gib=10.0, enabled_alarms=["free-storage"], overrides={
+        "free-storage": {"evaluation_periods": 1, "levels": [
+            {"name": "warning", "threshold": 10}, {"name": "critical", "threshold": 5, "period": 60}]}})
+    found = by_name(rds_alarms("p", [WRITER], settings, COMMON))
+    warning, critical = found["p-rds-app-prod-free-storage-warning"], found["p-rds-app-prod-free-storage-critical"]
+    assert (warning["Threshold"], warning["EvaluationPeriods"], warning["Period"]) == (10 * 1024 ** 3, 1, 300)
+    assert (critical["Threshold"], critical["EvaluationPeriods"], critical["Period"]) == (5 * 1024 ** 3, 1, 60)

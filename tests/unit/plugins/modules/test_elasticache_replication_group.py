@@ -163,3 +163,77 @@ def test_delete_takes_the_final_snapshot_and_waits_until_gone(elasticache):
     assert exited.value.result["changed"] is True
     assert exited.value.result["diff"] == {"before": {"replication_group_id": GROUP_ID, "status": "available"},
                                            "after": {}}
+
+
+def test_create_places_each_node_in_its_zone(elasticache):
+    stubber, client = elasticache
+    stubber.add_response("create_replication_group", {"ReplicationGroup": group(status="creating")}, {
+        "ReplicationGroupId": GROUP_ID, "ReplicationGroupDescription": GROUP_ID, "Engine": "redis",
+        "AutomaticFailoverEnabled": True, "MultiAZEnabled": False, "AtRestEncryptionEnabled": False,
+        "TransitEncryptionEnabled": False, "SnapshotRetentionLimit": 0, "NumCacheClusters": 2,
+        "PreferredCacheClusterAZs": ["us-east-1b", "us-east-1a"], "CacheNodeType": "cache.t4g.micro"})
+    created = group(nodes=2, failover="enabled")
+    expect_describe(stubber, created)
+    expect_describe(stubber, created)
+    expect_primary_and_tags(stubber)
+    module = StubbedModule(params(node_type="cache.t4g.micro", num_cache_clusters=2, automatic_failover=True,
+                                  preferred_cache_cluster_azs=["us-east-1b", "us-east-1a"]))
+    with pytest.raises(Exited) as exited:
+        module_code.ensure_created(module, client)
+    assert exited.value.result["replication_group"]["availability_zones"] == ["us-east-1a", "us-east-1b"]
+
+
+def test_a_replica_added_in_the_missing_zone(elasticache):
+    """Nodes in a (primary) and b; a, b, c wanted: one replica, placed in c."""
+    stubber, client = elasticache
+    current = group(nodes=2, failover="enabled")
+    expect_primary_and_tags(stubber)
+    expect_describe(stubber, current)
+    stubber.add_response("increase_replica_count", {"ReplicationGroup": group(status="modifying", nodes=3)}, {
+        "ReplicationGroupId": GROUP_ID, "ApplyImmediately": True, "ReplicaConfiguration": [{
+            "NodeGroupId": "0001", "NewReplicaCount": 2,
+            "PreferredAvailabilityZones": ["us-east-1a", "us-east-1b", "us-east-1c"]}]})
+    final = group(nodes=3, failover="enabled")
+    expect_describe(stubber, final)  # the final wait
+    expect_describe(stubber, final)  # read back
+    expect_primary_and_tags(stubber)
+    module = StubbedModule(params(num_cache_clusters=3,
+                                  preferred_cache_cluster_azs=["us-east-1c", "us-east-1a", "us-east-1b"]))
+    with pytest.raises(Exited) as exited:
+        module_code.ensure_updated(module, client, current)
+    assert exited.value.result["diff"]["after"]["availability_zones"] == ["us-east-1a", "us-east-1b", "us-east-1c"]
+
+
+def test_the_replica_of_the_zone_no_longer_wanted_is_the_one_removed(elasticache):
+    stubber, client = elasticache
+    current = group(nodes=3, failover="enabled")
+    expect_primary_and_tags(stubber)
+    expect_describe(stubber, current)
+    stubber.add_response("decrease_replica_count", {"ReplicationGroup": group(status="modifying", nodes=3)}, {
+        "ReplicationGroupId": GROUP_ID, "ApplyImmediately": True, "ReplicasToRemove": ["app-redis-002"]})
+    final = group(nodes=2, failover="enabled")
+    expect_describe(stubber, final)
+    expect_describe(stubber, final)
+    expect_primary_and_tags(stubber)
+    module = StubbedModule(params(num_cache_clusters=2, preferred_cache_cluster_azs=["us-east-1a", "us-east-1c"]))
+    with pytest.raises(Exited):
+        module_code.ensure_updated(module, client, current)
+
+
+@pytest.mark.parametrize("zones, expected", [
+    (["us-east-1a", "us-east-1c"],
+     "preferred_cache_cluster_azs: the nodes are in us-east-1a, us-east-1b, us-east-1a, us-east-1c wanted; "
+     "ElastiCache cannot move a node: change the node count first (a replica removed from us-east-1b, or added "
+     "in us-east-1c), then the other way"),
+    (["us-east-1b"],
+     "preferred_cache_cluster_azs: the nodes are in us-east-1a, us-east-1b, us-east-1b wanted; the primary is in "
+     "us-east-1a and is not removed: fail over first (playbooks/failover.yml) or keep a node in us-east-1a"),
+], ids=["move", "primary"])
+def test_zones_it_cannot_reach_fail_after_reads_only(elasticache, zones, expected):
+    stubber, client = elasticache
+    stubber.add_response("describe_cache_clusters", {"CacheClusters": [CLUSTER]},
+                         {"CacheClusterId": "%s-001" % GROUP_ID})
+    module = StubbedModule(params(num_cache_clusters=len(zones), preferred_cache_cluster_azs=zones))
+    with pytest.raises(Failed) as failed:
+        module_code.ensure_updated(module, client, group(nodes=2, failover="enabled"))
+    assert expected in failed.value.result["problems"]

@@ -98,3 +98,37 @@ def test_without_a_cache_its_notifications_need_no_topic():
     assert alarms.problems(role_values(
         "alarms", alarms_topic_enabled=False, alarms_alarm_actions=[], alarms_ok_actions=[],
         alarms_rds_events_enabled=False, alarms_redis_enabled=False)) == []
+
+
+def test_levels_of_one_alarm_pass_when_each_keeps_the_rules():
+    assert alarms.problems(role_values("alarms", alarms_redis_evictions=0.0, alarms_redis_overrides={"memory": {
+        "levels": [{"name": "warning", "threshold": 75, "alarm_actions": ["arn:aws:sns:us-east-1:1:warn"]},
+                   {"name": "critical", "threshold": 85}]}})) == []
+
+
+@pytest.mark.parametrize("levels, expected", [
+    ([{"name": "warning", "threshold": 175}],
+     ["alarms_redis_overrides.memory.levels[0].threshold: must be between 0 and 100 (got 175.0)"]),
+    ([{"name": "Warning", "threshold": 75}, {"name": "x", "threshold": "high"}],
+     ["alarms_redis_overrides.memory.levels[0].name: must be 1-31 lower-case letters, digits or hyphens, "
+      "starting with a letter (got 'Warning')",
+      "alarms_redis_overrides.memory.levels[1].threshold: must be a number in the unit of alarms_redis_memory_percent "
+      "(got 'high')"]),
+    ([{"name": "warning", "threshold": 75}, {"name": "warning", "threshold": 85, "evaluation_periods": 0}],
+     ["alarms_redis_overrides.memory.levels[0].name: warning names two levels",
+      "alarms_redis_overrides.memory.levels[1].name: warning names two levels",
+      "alarms_redis_overrides.memory.levels[1].evaluation_periods: must be at least 1 (got 0)"]),
+    ([{"name": "warning", "threshold": 75, "severity": 2, "ok_actions": ["pager"]}],
+     ["alarms_redis_overrides.memory.levels[0]: severity cannot be set per level (name, threshold, period, "
+      "evaluation_periods, datapoints_to_alarm, treat_missing_data, alarm_actions, ok_actions, "
+      "insufficient_data_actions)",
+      "alarms_redis_overrides.memory.levels[0].ok_actions: 'pager' must be an ARN or the word topic"]),
+], ids=["threshold-rule", "name-and-type", "twice-and-timing", "unknown-and-actions"])
+def test_each_broken_level_rule_names_the_level(levels, expected):
+    assert alarms.problems(role_values("alarms", alarms_redis_overrides={"memory": {"levels": levels}})) == expected
+
+
+def test_evictions_may_alarm_on_any_eviction_but_not_below_zero():
+    assert alarms.problems(role_values("alarms", alarms_redis_evictions=0.0)) == []
+    assert alarms.problems(role_values("alarms", alarms_redis_evictions=-1.0)) == [
+        "alarms_redis_evictions: must be 0 or above (got -1.0)"]

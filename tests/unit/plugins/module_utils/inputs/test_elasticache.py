@@ -134,3 +134,25 @@ def test_a_key_for_a_group_encrypted_with_the_service_key_is_a_change():
     (problem,) = offering_problems(values(elasticache_kms_key_id="alias/dbfleet-local-redis"), NODE_TYPES, REDIS7,
                                    running=dict(RUNNING, kms_key_id=None))
     assert problem.startswith("elasticache_kms_key_id: the group has none, alias/dbfleet-local-redis wanted")
+
+
+def test_zones_one_per_node_in_the_region():
+    three = ["us-east-1a", "us-east-1b", "us-east-1a"]
+    assert problems(values(dbfleet_region="us-east-1", elasticache_availability_zones=three)) == []
+    assert problems(values(dbfleet_region="us-east-1", elasticache_availability_zones=["us-east-1a", "eu-west-1b"])) == [
+        "elasticache_availability_zones: names 2 zones for elasticache_num_cache_clusters 3 (one zone per node, the "
+        "primary's first)",
+        "elasticache_availability_zones: eu-west-1b not zones of us-east-1 (like us-east-1a)"]
+
+
+def test_zones_an_existing_group_cannot_reach_are_refused_before_any_call():
+    running = dict(RUNNING, availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
+                   primary_availability_zone="us-east-1a")
+    assert offering_problems(values(elasticache_availability_zones=["us-east-1c", "us-east-1a", "us-east-1b"],
+                                    elasticache_subnet_group_name="dbfleet-local-redis"),
+                             NODE_TYPES, REDIS7, running=running) == []
+    (problem,) = offering_problems(values(elasticache_availability_zones=["us-east-1a", "us-east-1b", "us-east-1b"],
+                                          elasticache_subnet_group_name="dbfleet-local-redis"),
+                                   NODE_TYPES, REDIS7, running=running)
+    assert problem.startswith("elasticache_availability_zones: the nodes are in us-east-1a, us-east-1b, us-east-1c, "
+                              "us-east-1a, us-east-1b, us-east-1b wanted; ElastiCache cannot move a node")
