@@ -208,12 +208,12 @@ def recorded_playbook_runs():
 
 
 def run_playbook(playbook, inventory, extra_vars=None, check=False, diff=False,
-                 env=None, expect_rc=0, overlay=False):
+                 env=None, expect_rc=0, overlay=False, limit=None):
     """run_ansible_playbook (tools/local_aws/client.py), its calls recorded for tests/policy.
     Fails the test when the exit code is not `expect_rc` (pass None to skip the check).
     `overlay`: an example fleet's inventory, with tools/local_aws/example_overlay.yml."""
     result = run_ansible_playbook(playbook, inventory, extra_vars=extra_vars, check=check, diff=diff, env=env,
-                                  overlay=overlay)
+                                  overlay=overlay, limit=limit)
     record_playbook_run(Path(playbook).as_posix(), result.calls)
     if expect_rc is not None and result.returncode != expect_rc:
         pytest.fail(
@@ -258,14 +258,15 @@ class Environment:
         self.first_run = first_run
         self.overlay = overlay
 
-    def run(self, only=None, check=False, diff=False, expect_rc=0, env=None, **extra_vars):
+    def run(self, only=None, check=False, diff=False, expect_rc=0, env=None, limit=None, **extra_vars):
         """provision.yml again; `only`: the roles to run (the others get `<role>_enabled:
-        false`), for tests about one role. Returns run_playbook's result."""
+        false`), for tests about one role, with `limit` (a host) where another host of the
+        inventory must keep its roles off. Returns run_playbook's result."""
         if only is not None:
             extra_vars = {**{f"{role}_enabled": role in only for role in ROLES}, **extra_vars}
         return run_playbook(PROVISION, self.inventory, extra_vars=extra_vars or None, check=check,
                             diff=diff, env=env or ansible_environment(self.local_aws),
-                            expect_rc=expect_rc, overlay=self.overlay)
+                            expect_rc=expect_rc, overlay=self.overlay, limit=limit)
 
 
 @pytest.fixture(scope="session")

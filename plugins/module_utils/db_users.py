@@ -156,3 +156,17 @@ def choose_passwords(specs, stored, rotate, length):
     return dict((user["name"], stored[user["name"]] if user["name"] in stored and not rotate
                  else "".join(generator.choices(PASSWORD_ALPHABET, k=int(length))))
                 for user in specs)
+
+
+def iam_connect_policy(instance_arn, dbi_resource_id, specs):
+    """The IAM policy that lets a principal log in as each user with iam_auth
+    (rds-db:connect), or None when no user has it. The resource names the instance by its
+    DbiResourceId (db-...), which stays when the instance is renamed, not by its name."""
+    users = sorted(spec["name"] for spec in specs if spec.get("iam_auth"))
+    if not users or not instance_arn or not dbi_resource_id:
+        return None
+    partition, _service, region, account = instance_arn.split(":")[1:5]
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "rds-db:connect",
+        "Resource": ["arn:%s:rds-db:%s:%s:dbuser:%s/%s" % (partition, region, account, dbi_resource_id, user)
+                     for user in users]}]}

@@ -110,8 +110,22 @@ def clusters_using_group(client, group_name):
     return using
 
 
+# Redis 7 encodes small hashes, lists and sorted sets as listpacks instead of ziplists; the
+# redis7 and valkey families name the parameters after it and have no ziplist names.
+_LISTPACK = "Redis 7 renamed the ziplist encoding listpack"
+RENAMED_PARAMETERS = {
+    "hash-max-ziplist-entries": ("hash-max-listpack-entries", _LISTPACK),
+    "hash-max-ziplist-value": ("hash-max-listpack-value", _LISTPACK),
+    "list-max-ziplist-size": ("list-max-listpack-size", _LISTPACK),
+    "zset-max-ziplist-entries": ("zset-max-listpack-entries", _LISTPACK),
+    "zset-max-ziplist-value": ("zset-max-listpack-value", _LISTPACK),
+}
+
+
 class ElastiCacheParameterGroups(ParameterGroupService):
     """Cache parameter groups for the generic flow in parameter_group_module."""
+
+    renamed = RENAMED_PARAMETERS
 
     client_name = "elasticache"
     label = "ElastiCache"

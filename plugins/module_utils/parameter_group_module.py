@@ -85,6 +85,7 @@ class ParameterGroupService(object):
     in_use_error = None       # error code of a delete refused while the group is used
     family_errors = ("InvalidParameterValue",)
     formula_variables = None  # names allowed in {formula} values, None: no formulas
+    renamed = None  # {old name: (new name, why)}: names the engine changed between families
 
     def family(self, group):
         raise NotImplementedError
@@ -150,7 +151,8 @@ def ensure_present(module, service, client, group):
     metadata = family_metadata(module, service, client, family) if manages_parameters else {}
     if desired and not metadata:
         fail_with_problems(module, ["family: %s reports no parameters for family %s" % (service.label, family)])
-    normalised, problems = validate_parameters(desired, metadata, family, service.formula_variables)
+    normalised, problems = validate_parameters(desired, metadata, family, service.formula_variables,
+                                               renamed=service.renamed)
     if problems:
         fail_with_problems(module, problems)
 

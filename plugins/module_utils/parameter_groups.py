@@ -316,16 +316,21 @@ def comparison_key(spec, value):
     return text
 
 
-def validate_parameters(desired, metadata, family, formula_variables=(), option="parameters"):
+def validate_parameters(desired, metadata, family, formula_variables=(), option="parameters", renamed=None):
     """Check every desired parameter against the family metadata.
 
     desired: {name: value} as the user wrote it.
     metadata: {name: ParameterSpec} for the family.
+    renamed: {old name: (new name, why)} of the engine, for names a family no longer has.
     Returns ({name: canonical text}, [problem, ...]); every problem is reported.
     """
     normalised, problems = {}, []
     for name in sorted(desired or {}):
         spec = metadata.get(name)
+        if spec is None and (renamed or {}).get(name, ("",))[0] in metadata:
+            problems.append("%s.%s: not a parameter of family %s, which calls it %s (%s)"
+                            % (option, name, family, renamed[name][0], renamed[name][1]))
+            continue
         if spec is None:
             close = difflib.get_close_matches(name, list(metadata), n=1)
             hint = " (did you mean %s?)" % close[0] if close else ""

@@ -131,17 +131,20 @@ def parse_recap(stdout):
 
 
 def run_ansible_playbook(playbook, inventory, extra_vars=None, check=False, diff=False, env=None,
-                         overlay=False):
+                         overlay=False, limit=None):
     """Run ansible-playbook from the repository root. Returns the CompletedProcess (text
     stdout/stderr) with `command`, `recap`, and `calls` / `mutating`: the endpoint calls
     (all, and the writes) made during the run. `overlay`: an inventory written for AWS (an
-    example fleet) runs with EXAMPLE_OVERLAY, as `make demo FLEET=... ENV=...` runs it."""
+    example fleet) runs with EXAMPLE_OVERLAY, as `make demo FLEET=... ENV=...` runs it;
+    `limit`: the hosts to run on (--limit)."""
     command = [str(VENV_BIN / "ansible-playbook"), str(playbook), "-i", str(inventory)]
     env = env or ansible_environment()
     recorder = Recorder(env.get("LOCAL_AWS_STATE_DIR", endpoint_state_dir()))
     since = recorder.mark()
     if overlay:
         command += ["-e", f"@{EXAMPLE_OVERLAY}"]
+    if limit:
+        command += ["--limit", limit]
     if extra_vars:
         command += ["-e", json.dumps(extra_vars)]
     if check:

@@ -14,7 +14,7 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import PROFIL
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import in_range
 
 # Variables of other roles these rules read.
-CONTEXT = ("rds_master_username",)
+CONTEXT = ("rds_master_username", "rds_iam_database_authentication")
 ROLE_NAME = r"^[a-z_][a-z0-9_]{0,62}$"
 RESERVED_ROLE = r"^(pg_|rds)|^(postgres|public|rdsadmin|rds_iam|rds_superuser)$"
 OBJECT_NAME = r"^[a-z_][a-z0-9_$]{0,62}$"
@@ -106,6 +106,9 @@ def problems(values):
         found.append("db_users_rls_policies: policy names must be unique per table")
     for index, user in enumerate(users):
         found += _user_problems(index, user, values.get("rds_master_username"))
+        if user.get("iam_auth") and values.get("rds_iam_database_authentication") is False:
+            found.append("db_users_list[%d].iam_auth: needs rds_iam_database_authentication true (%s could not log "
+                         "in with an IAM token on an instance without IAM authentication)" % (index, user.get("name")))
     for index, extension in enumerate(values.get("db_users_extensions") or []):
         if not re.match(EXTENSION, extension.get("name") or ""):
             found.append("db_users_extensions[%d].name: must be an extension name such as pg_stat_statements (got %r)"

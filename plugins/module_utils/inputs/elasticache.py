@@ -9,6 +9,7 @@ module's own rules, applied to the variables that feed its options."""
 
 import re
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_parameters import RENAMED_PARAMETERS
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_CACHE_CLUSTERS
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_ID_LENGTH
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_SNAPSHOT_RETENTION_DAYS
@@ -132,7 +133,7 @@ def offering_problems(values, node_types, parameters, running=None):
     family = values.get("elasticache_parameter_group_family")
     found = offered("elasticache_node_type", values.get("elasticache_node_type"), node_types,
                     "for family %s in this region" % family)
-    found += validate_parameters(values.get("elasticache_parameters") or {}, parameters, family,
+    found += validate_parameters(values.get("elasticache_parameters") or {}, parameters, family, renamed=RENAMED_PARAMETERS,
                                  option="elasticache_parameters")[1]
     if not running:
         return found

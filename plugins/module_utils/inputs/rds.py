@@ -182,6 +182,8 @@ def problems(values):
     if set(values.get("rds_allowed_cidrs") or []) & {"0.0.0.0/0", "::/0"}:
         found.append("rds_allowed_cidrs: must not contain 0.0.0.0/0 or ::/0 (no public access)")
     found += needs(values, "rds_kms_key_id", values.get("rds_storage_encrypted"), "needs rds_storage_encrypted true")
+    found += needs(values, "rds_performance_insights_kms_key_id", values.get("rds_performance_insights_enabled"),
+                   "needs rds_performance_insights_enabled true")
     found += needs(values, "rds_availability_zone", not values.get("rds_multi_az"),
                    "must be empty when rds_multi_az is true (RDS picks the zones)")
     found += _replica_problems(values)

@@ -370,6 +370,8 @@ def create(state_dir, region, identifier, port, master_username, master_password
     _execute_as_admin(state_dir, region, identifier, "postgres", [
         "CREATE ROLE rds_superuser NOLOGIN",
         "GRANT pg_monitor, pg_signal_backend TO rds_superuser",
+        # As on RDS: the role IAM database authentication grants (tokens are not checked here).
+        "CREATE ROLE rds_iam NOLOGIN",
         sql.SQL("CREATE ROLE {} LOGIN CREATEDB CREATEROLE PASSWORD {}").format(
             master, sql.Literal(master_password)),
         sql.SQL("GRANT rds_superuser TO {} WITH ADMIN OPTION").format(master),

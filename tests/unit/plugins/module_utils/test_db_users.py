@@ -9,6 +9,7 @@ import pytest
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import PASSWORD_ALPHABET
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import choose_passwords
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import grant_plan
+from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import iam_connect_policy
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import objects_by_schema
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import policy_specs
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import rls_plan
@@ -138,3 +139,21 @@ def test_objects_by_schema_keys_each_count_row_by_database_and_schema():
                {"item": {"database": "warehouse", "schema": "staging"}, "query_result": [{"table": 0, "sequence": 0}]}]
     assert objects_by_schema(results) == {"app.public": {"table": 3, "sequence": 1},
                                           "warehouse.staging": {"table": 0, "sequence": 0}}
+
+
+def test_a_user_with_iam_auth_needs_iam_authentication_on_the_instance():
+    users = [{"name": "app_user", "profile": "readwrite", "iam_auth": True}]
+    assert problems(Values({"db_users_list": users, "rds_iam_database_authentication": True})) == []
+    assert problems(Values({"db_users_list": users, "rds_iam_database_authentication": False})) == [
+        "db_users_list[0].iam_auth: needs rds_iam_database_authentication true (app_user could not log in with an "
+        "IAM token on an instance without IAM authentication)"]
+
+
+def test_the_connect_policy_names_each_iam_user_by_the_instance_resource_id():
+    specs = user_specs([{"name": "app_user", "profile": "readwrite", "iam_auth": True},
+                        {"name": "readonly_user", "profile": "readonly"}], "accunode_prod", ["public"], "p")
+    policy = iam_connect_policy("arn:aws:rds:us-east-1:111122223333:db:accunode-db-prod", "db-ABCDEFGHIJKL", specs)
+    assert policy == {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "rds-db:connect",
+        "Resource": ["arn:aws:rds-db:us-east-1:111122223333:dbuser:db-ABCDEFGHIJKL/app_user"]}]}
+    assert iam_connect_policy("arn:aws:rds:us-east-1:1:db:x", "db-X", specs[1:]) is None

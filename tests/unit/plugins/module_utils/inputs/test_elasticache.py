@@ -156,3 +156,14 @@ def test_zones_an_existing_group_cannot_reach_are_refused_before_any_call():
                                    NODE_TYPES, REDIS7, running=running)
     assert problem.startswith("elasticache_availability_zones: the nodes are in us-east-1a, us-east-1b, us-east-1c, "
                               "us-east-1a, us-east-1b, us-east-1b wanted; ElastiCache cannot move a node")
+
+
+def test_ziplist_names_are_refused_where_the_family_calls_them_listpack():
+    found = offering_problems(values(elasticache_parameters={"hash-max-ziplist-entries": 512,
+                                                             "zset-max-ziplist-value": 64}),
+                              NODE_TYPES, REDIS7)
+    assert found == [
+        "elasticache_parameters.hash-max-ziplist-entries: not a parameter of family redis7, which calls it "
+        "hash-max-listpack-entries (Redis 7 renamed the ziplist encoding listpack)",
+        "elasticache_parameters.zset-max-ziplist-value: not a parameter of family redis7, which calls it "
+        "zset-max-listpack-value (Redis 7 renamed the ziplist encoding listpack)"]

@@ -182,3 +182,9 @@ def test_storage_performance_aws_accepts(changes):
 ])
 def test_storage_performance_aws_refuses(changes, expected):
     assert expected in problems(values(**changes))
+
+
+def test_a_performance_insights_key_needs_performance_insights():
+    assert problems(values(rds_performance_insights_kms_key_id="alias/pi")) == []
+    assert problems(values(rds_performance_insights_enabled=False, rds_performance_insights_kms_key_id="alias/pi")) == [
+        "rds_performance_insights_kms_key_id: needs rds_performance_insights_enabled true"]
