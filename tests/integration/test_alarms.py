@@ -6,6 +6,8 @@ Alarms, topic, event subscription, notifications and dashboard are read back thr
 boto3; the expected alarm set and thresholds are computed here from the prod inventory
 and from what RDS reports (allocated storage, the parameter group's max_connections).
 The tests run in file order; the last one changes the replica counts and puts them back.
+Every role's second run is local_env_rerun's (inventories/local mirrors these settings), and
+test_fleet_mosaic.py runs the alarm settings skillancer does not use a second time.
 """
 
 import json
@@ -31,26 +33,11 @@ NO_USERS = {"db_users_enabled": False, "dr_enabled": False}
 RDS_ALL = ["cpu", "free-storage", "connections", "freeable-memory", "read-latency", "write-latency",
            "disk-queue-depth"]
 REDIS_ALL = ["cpu", "engine-cpu", "memory", "connections", "evictions", "hit-rate", "replication-lag", "swap"]
-OWNED_ACTIONS = {
-    "monitoring": {"PutMetricAlarm", "DeleteAlarms", "TagResource", "PutDashboard", "DeleteDashboards"},
-    "sns": {"CreateTopic", "SetTopicAttributes", "Subscribe", "Unsubscribe", "TagResource", "DeleteTopic"},
-    "rds": {"CreateEventSubscription", "ModifyEventSubscription", "AddSourceIdentifierToSubscription",
-            "RemoveSourceIdentifierFromSubscription", "DeleteEventSubscription"},
-    "elasticache": {"ModifyReplicationGroup"},
-}
 
 
 @pytest.fixture(scope="module")
 def prod(example_fleet):
     return example_fleet("skillancer", "prod")
-
-
-@pytest.fixture(scope="module")
-def runs(prod, local_aws):
-    """The first run and a second one of the roles up to alarms."""
-    since = local_aws.recorder.mark()
-    second = prod.run(**NO_USERS)
-    return {"first": prod.first_run, "second": second, "second_calls": local_aws.recorder.calls(since)}
 
 
 @pytest.fixture(scope="module")
@@ -91,16 +78,16 @@ def expected_names(replica_ids, cluster_ids):
     return names
 
 
-def test_prod_shape(runs, rds, elasticache):
+def test_prod_shape(prod, rds, elasticache):
     assert replicas(rds) == [f"{WRITER}-replica-{n}" for n in range(1, PROD_VARS["rds_read_replica_count"] + 1)]
     assert len(members(elasticache)) == PROD_VARS["elasticache_num_cache_clusters"] == 3
 
 
-def test_describe_alarms_returns_exactly_the_expected_set(runs, cloudwatch, rds, elasticache):
+def test_describe_alarms_returns_exactly_the_expected_set(prod, cloudwatch, rds, elasticache):
     assert set(alarms(cloudwatch)) == expected_names(replicas(rds), members(elasticache))
 
 
-def test_thresholds_come_from_the_real_sizes(runs, cloudwatch, rds):
+def test_thresholds_come_from_the_real_sizes(prod, cloudwatch, rds):
     found = alarms(cloudwatch)
     for identifier in [WRITER] + replicas(rds):
         db = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
@@ -128,7 +115,7 @@ def test_thresholds_come_from_the_real_sizes(runs, cloudwatch, rds):
     assert not [name for name in found if name.endswith("-burst-balance")]
 
 
-def test_redis_alarms_and_the_hit_rate_metric_math(runs, cloudwatch, elasticache):
+def test_redis_alarms_and_the_hit_rate_metric_math(prod, cloudwatch, elasticache):
     found = alarms(cloudwatch)
     for cluster in members(elasticache):
         assert found[f"{PREFIX}-redis-{cluster}-memory"]["Threshold"] == 80
@@ -145,7 +132,7 @@ def test_redis_alarms_and_the_hit_rate_metric_math(runs, cloudwatch, elasticache
         assert queries["misses"]["MetricStat"]["Metric"]["Dimensions"] == [{"Name": "CacheClusterId", "Value": cluster}]
 
 
-def test_actions_and_ownership_tag(runs, cloudwatch):
+def test_actions_and_ownership_tag(prod, cloudwatch):
     for alarm in alarms(cloudwatch).values():
         assert alarm["AlarmActions"] == [TOPIC_ARN]
         assert alarm["OKActions"] == [TOPIC_ARN]
@@ -154,7 +141,7 @@ def test_actions_and_ownership_tag(runs, cloudwatch):
         assert tags["dbfleet:alarms"] == PREFIX and tags["Environment"] == "prod"
 
 
-def test_topic_is_encrypted_and_subscribed(runs, local_aws):
+def test_topic_is_encrypted_and_subscribed(prod, local_aws):
     sns = local_aws.client("sns", REGION)
     attributes = sns.get_topic_attributes(TopicArn=TOPIC_ARN)["Attributes"]
     assert attributes["KmsMasterKeyId"] == PROD_VARS["alarms_topic_kms_key_id"]
@@ -163,7 +150,7 @@ def test_topic_is_encrypted_and_subscribed(runs, local_aws):
         (s["protocol"], s["endpoint"]) for s in PROD_VARS["alarms_subscriptions"]]
 
 
-def test_rds_events_and_cache_notifications_go_to_the_topic(runs, rds, elasticache):
+def test_rds_events_and_cache_notifications_go_to_the_topic(prod, rds, elasticache):
     subscription = rds.describe_event_subscriptions(SubscriptionName=f"{PREFIX}-rds-events")["EventSubscriptionsList"][0]
     assert subscription["SnsTopicArn"] == TOPIC_ARN and subscription["Enabled"] is True
     assert sorted(subscription["SourceIdsList"]) == sorted([WRITER] + replicas(rds))
@@ -174,21 +161,14 @@ def test_rds_events_and_cache_notifications_go_to_the_topic(runs, rds, elasticac
             assert cluster["NotificationConfiguration"]["TopicArn"] == TOPIC_ARN
 
 
-def test_dashboard_shows_every_instance_and_node(runs, cloudwatch, rds, elasticache):
+def test_dashboard_shows_every_instance_and_node(prod, cloudwatch, rds, elasticache):
     body = json.loads(cloudwatch.get_dashboard(DashboardName=f"{PREFIX}-databases")["DashboardBody"])
     shown = {metric[3] for widget in body["widgets"] for metric in widget["properties"]["metrics"]
              if isinstance(metric[0], str)}
     assert shown == {WRITER, *replicas(rds), *members(elasticache)}
 
 
-def test_second_run_changes_nothing(runs):
-    assert runs["second"].recap[HOST]["changed"] == 0
-    written = [f"{c['service']}:{c['action']}" for c in runs["second_calls"]
-               if c["action"] in OWNED_ACTIONS.get(c["service"], ())]
-    assert written == []
-
-
-def test_check_mode_makes_no_mutating_call(runs, prod, local_aws, cloudwatch):
+def test_check_mode_makes_no_mutating_call(prod, local_aws, cloudwatch):
     before = alarms(cloudwatch)
     since = local_aws.recorder.mark()
     result = prod.run(check=True, diff=True, **NO_USERS, rds_read_replica_count=2, elasticache_num_cache_clusters=2,
@@ -198,7 +178,7 @@ def test_check_mode_makes_no_mutating_call(runs, prod, local_aws, cloudwatch):
     assert alarms(cloudwatch) == before
 
 
-def test_changing_the_replica_counts_adds_and_removes_alarms(runs, prod, local_aws, cloudwatch, rds, elasticache):
+def test_changing_the_replica_counts_adds_and_removes_alarms(prod, local_aws, cloudwatch, rds, elasticache):
     """Replica counts change and the CPU threshold goes to 70: alarms are added, removed and
     updated in place (their tags re-applied); then everything goes back."""
     since = local_aws.recorder.mark()

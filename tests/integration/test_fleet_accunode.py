@@ -12,7 +12,7 @@ from contextlib import closing
 import psycopg2
 import pytest
 
-from conftest import ansible_environment, describe_db_instance, read_secret, redis_connect
+from conftest import ansible_environment, db_parameters, describe_db_instance, read_secret, redis_connect
 
 XDIST_GROUP = "accunode_prod"
 REGION = "us-east-1"
@@ -72,8 +72,7 @@ def test_the_production_instance(prod, rds, local_aws):
 
 
 def test_the_parameter_group_in_rds_units(prod, rds):
-    pages = rds.get_paginator("describe_db_parameters").paginate(DBParameterGroupName="accunode-postgres-params-prod")
-    found = {p["ParameterName"]: p.get("ParameterValue") for page in pages for p in page["Parameters"]}
+    found = db_parameters(rds, "accunode-postgres-params-prod")
     assert {name: found[name] for name in (
         "shared_buffers", "effective_cache_size", "maintenance_work_mem", "work_mem", "wal_buffers",
         "checkpoint_timeout", "max_wal_size", "min_wal_size", "max_parallel_workers_per_gather", "log_statement",

@@ -11,7 +11,7 @@ from contextlib import closing
 import psycopg2
 import pytest
 
-from conftest import describe_db_instance, read_secret, redis_connect
+from conftest import db_parameters, describe_db_instance, read_secret, redis_connect
 
 XDIST_GROUP = "aldeia_prod"
 REGION = "us-east-1"
@@ -61,8 +61,7 @@ def test_rds_production_environment(prod, rds):
 def test_postgres_parameter_group(prod, rds):
     (group,) = describe_db_instance(rds, WRITER)["DBParameterGroups"]
     assert group["DBParameterGroupName"] == "aldeia-postgres15-prod"
-    pages = rds.get_paginator("describe_db_parameters").paginate(DBParameterGroupName="aldeia-postgres15-prod")
-    found = {p["ParameterName"]: p.get("ParameterValue") for page in pages for p in page["Parameters"]}
+    found = db_parameters(rds, "aldeia-postgres15-prod")
     assert {name: found[name] for name in (
         "shared_buffers", "effective_cache_size", "max_connections", "work_mem", "maintenance_work_mem",
         "random_page_cost", "log_min_duration_statement", "log_connections", "log_disconnections", "log_lock_waits",

@@ -9,7 +9,7 @@ from contextlib import closing
 import psycopg2
 import pytest
 
-from conftest import describe_db_instance, read_secret
+from conftest import db_parameters, describe_db_instance, read_secret
 
 XDIST_GROUP = "dbmodule_prod"
 REGION = "us-east-1"
@@ -45,8 +45,7 @@ def test_production_environment_configuration(prod, rds):
 
 def test_parameter_group_settings(prod, rds):
     group = describe_db_instance(rds, WRITER)["DBParameterGroups"][0]["DBParameterGroupName"]
-    pages = rds.get_paginator("describe_db_parameters").paginate(DBParameterGroupName=group)
-    found = {p["ParameterName"]: p.get("ParameterValue") for page in pages for p in page["Parameters"]}
+    found = db_parameters(rds, group)
     assert "pg_stat_statements" in found["shared_preload_libraries"].split(",")
     assert {name: found[name] for name in ("log_statement", "log_min_duration_statement", "max_connections",
                                            "rds.force_ssl")} == {
@@ -88,10 +87,3 @@ def test_alarms_and_dashboard(prod, local_aws, rds):
 def test_no_cache(prod, local_aws):
     groups = local_aws.client("elasticache", REGION).describe_replication_groups()["ReplicationGroups"]
     assert [group for group in groups if group["ReplicationGroupId"].startswith("realworld-")] == []
-
-
-def test_second_run_changes_nothing(prod):
-    """The roles that hold this fleet's settings (db_users creates no user here)."""
-    result = prod.run(only=["rds", "alarms"])
-    assert result.recap["prod-us-east-1"]["changed"] == 0
-    assert result.mutating == []

@@ -11,7 +11,7 @@ from contextlib import closing
 
 import pytest
 
-from conftest import describe_db_instance, pg_connect, read_secret, redis_connect
+from conftest import db_parameters, describe_db_instance, pg_connect, read_secret, redis_connect
 
 XDIST_GROUP = "skillancer_prod"
 REGION = "us-east-1"
@@ -33,11 +33,6 @@ def elasticache(local_aws):
     return local_aws.client("elasticache", REGION)
 
 
-def parameters(rds, group):
-    pages = rds.get_paginator("describe_db_parameters").paginate(DBParameterGroupName=group)
-    return {p["ParameterName"]: p.get("ParameterValue") for page in pages for p in page["Parameters"]}
-
-
 def test_rds_production_column(prod, rds):
     writer = describe_db_instance(rds, WRITER)
     assert (writer["DBInstanceClass"], writer["StorageType"], writer["AllocatedStorage"],
@@ -57,7 +52,7 @@ def test_rds_production_column(prod, rds):
 
 def test_postgresql_parameters(prod, rds):
     group = describe_db_instance(rds, WRITER)["DBParameterGroups"][0]["DBParameterGroupName"]
-    found = parameters(rds, group)
+    found = db_parameters(rds, group)
     # The document's values, in the units RDS takes (README: shared_buffers, wal_buffers);
     # the effective values, whether set in the group or the family's defaults.
     assert {name: found.get(name) for name in (

@@ -169,6 +169,12 @@ def describe_db_instance(rds, identifier):
     return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
 
 
+def db_parameters(rds, group):
+    """{name: value} of a DB parameter group: the values set in it, else the family's."""
+    pages = rds.get_paginator("describe_db_parameters").paginate(DBParameterGroupName=group)
+    return {p["ParameterName"]: p.get("ParameterValue") for page in pages for p in page["Parameters"]}
+
+
 def redis_connect(endpoint, password=None):
     """redis-py client of a data-plane node at endpoint (address, port), without retries."""
     address, port = endpoint
