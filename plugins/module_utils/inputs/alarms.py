@@ -9,9 +9,9 @@ types). The subscription rules are the sns_subscriptions module's."""
 import re
 
 from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import OVERRIDABLE
-from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import THRESHOLD_SETTINGS
 from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import RDS_KEYS
 from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import REDIS_KEYS
+from ansible_collections.dbfleet.aws.plugins.module_utils.alarm_specs import threshold_setting
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import aws_name
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import matches
 from ansible_collections.dbfleet.aws.plugins.module_utils.sns_subscriptions import subscription_problems
@@ -101,9 +101,7 @@ def _level_problems(values, service, key, where, override):
     if not isinstance(levels, list) or not all(isinstance(level, dict) for level in levels):
         return ["%s.levels: must be a list of {name, threshold, ...}" % where]
     found = []
-    setting = THRESHOLD_SETTINGS[service][key]
-    if (service, key) == ("rds", "free-storage") and values.get("alarms_rds_free_storage_gib"):
-        setting = "free_storage_gib"
+    setting = threshold_setting(service, key, {"free_storage_gib": values.get("alarms_rds_free_storage_gib")})
     variable = "alarms_%s_%s" % (service, setting)
     names = [level.get("name") for level in levels]
     for index, level in enumerate(levels):

@@ -132,3 +132,15 @@ def test_evictions_may_alarm_on_any_eviction_but_not_below_zero():
     assert alarms.problems(role_values("alarms", alarms_redis_evictions=0.0)) == []
     assert alarms.problems(role_values("alarms", alarms_redis_evictions=-1.0)) == [
         "alarms_redis_evictions: must be 0 or above (got -1.0)"]
+
+
+def test_a_storage_level_follows_the_unit_of_the_storage_threshold():
+    """With a GiB floor, a free-storage level is in GiB (below the allocated storage);
+    without, a percentage."""
+    levels = {"free-storage": {"levels": [{"name": "critical", "threshold": 150}]}}
+    assert alarms.problems(role_values("alarms", alarms_rds_overrides=levels, alarms_rds_free_storage_gib=5.0,
+                                       rds_allocated_storage=100)) == [
+        "alarms_rds_overrides.free-storage.levels[0].threshold: must be below rds_allocated_storage 100 GiB, or the "
+        "alarm is always on (got 150.0)"]
+    assert alarms.problems(role_values("alarms", alarms_rds_overrides=levels)) == [
+        "alarms_rds_overrides.free-storage.levels[0].threshold: must be between 0 and 100 (got 150.0)"]
