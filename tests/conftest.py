@@ -8,6 +8,7 @@ Fixtures:
                     disturb the shared one; `.cli(command)` runs `python -m tools.local_aws`.
     module_runner -- `module_runner(playbook)` returns `apply(group, ...)`, which runs a
                     one-module test playbook and returns the module's result.
+    rds, elasticache, cloudwatch -- the endpoint's clients in us-east-1 (per module).
 
 Helpers (import with ``from conftest import run_playbook, pg_connect``):
     run_playbook -- run ansible-playbook from the repository root, parse PLAY RECAP; every
@@ -152,6 +153,23 @@ def own_endpoint(tmp_path):
     endpoint.cli = cli
     yield endpoint
     cli("purge")
+
+
+# Clients of the endpoint in its default region (us-east-1), for the tests that read back
+# what a playbook made there; a module that needs another region defines its own.
+@pytest.fixture(scope="module")
+def rds(local_aws):
+    return local_aws.client("rds")
+
+
+@pytest.fixture(scope="module")
+def elasticache(local_aws):
+    return local_aws.client("elasticache")
+
+
+@pytest.fixture(scope="module")
+def cloudwatch(local_aws):
+    return local_aws.client("cloudwatch")
 
 
 @pytest.fixture

@@ -40,21 +40,6 @@ def prod(example_fleet):
     return example_fleet("skillancer", "prod")
 
 
-@pytest.fixture(scope="module")
-def cloudwatch(local_aws):
-    return local_aws.client("cloudwatch", REGION)
-
-
-@pytest.fixture(scope="module")
-def rds(local_aws):
-    return local_aws.client("rds", REGION)
-
-
-@pytest.fixture(scope="module")
-def elasticache(local_aws):
-    return local_aws.client("elasticache", REGION)
-
-
 def alarms(cloudwatch):
     pages = cloudwatch.get_paginator("describe_alarms").paginate(AlarmNamePrefix=PREFIX + "-")
     return {alarm["AlarmName"]: alarm for page in pages for alarm in page["MetricAlarms"]}

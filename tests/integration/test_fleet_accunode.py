@@ -40,11 +40,6 @@ def prod(example_fleet):
     return example_fleet("accunode", "prod")
 
 
-@pytest.fixture(scope="module")
-def rds(local_aws):
-    return local_aws.client("rds", REGION)
-
-
 def master(local_aws):
     secret = read_secret(local_aws, "accunode/prod/rds/credentials", REGION)
     return psycopg2.connect(secret["url"], connect_timeout=10)
@@ -83,8 +78,7 @@ def test_the_parameter_group_in_rds_units(prod, rds):
         "shared_preload_libraries": "pg_stat_statements,pg_cron", "rds.force_ssl": "1"}
 
 
-def test_redis_nodes_zones_and_listpack_parameters(prod, local_aws):
-    elasticache = local_aws.client("elasticache", REGION)
+def test_redis_nodes_zones_and_listpack_parameters(prod, local_aws, elasticache):
     group = elasticache.describe_replication_groups(ReplicationGroupId=GROUP)["ReplicationGroups"][0]
     members = group["NodeGroups"][0]["NodeGroupMembers"]
     assert sorted(member["PreferredAvailabilityZone"] for member in members) == [
@@ -150,8 +144,7 @@ def test_row_level_security_and_the_iam_connect_policy(prod, local_aws, rds):
     assert user_arn + "readonly_user" not in result.stdout and user_arn + "analytics_user" not in result.stdout
 
 
-def test_alarms_of_the_document(prod, local_aws):
-    cloudwatch = local_aws.client("cloudwatch", REGION)
+def test_alarms_of_the_document(prod, local_aws, cloudwatch):
     pages = cloudwatch.get_paginator("describe_alarms").paginate(AlarmNamePrefix="accunode-prod-")
     found = {alarm["AlarmName"]: alarm for page in pages for alarm in page["MetricAlarms"]}
     for instance in [WRITER, *REPLICAS]:

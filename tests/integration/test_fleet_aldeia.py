@@ -27,16 +27,6 @@ def prod(example_fleet):
     return example_fleet("aldeia", "prod")
 
 
-@pytest.fixture(scope="module")
-def rds(local_aws):
-    return local_aws.client("rds", REGION)
-
-
-@pytest.fixture(scope="module")
-def elasticache(local_aws):
-    return local_aws.client("elasticache", REGION)
-
-
 def node_zones(elasticache):
     """{cache cluster id: (role, zone)} of the group's nodes."""
     group = elasticache.describe_replication_groups(ReplicationGroupId=GROUP)["ReplicationGroups"][0]
@@ -103,8 +93,7 @@ def test_redis_production_environment(prod, elasticache, local_aws):
     assert sorted(client.config_get("notify-keyspace-events")["notify-keyspace-events"]) == sorted("Ex")
 
 
-def test_alarm_thresholds_and_the_memory_levels(prod, local_aws):
-    cloudwatch = local_aws.client("cloudwatch", REGION)
+def test_alarm_thresholds_and_the_memory_levels(prod, local_aws, cloudwatch):
     pages = cloudwatch.get_paginator("describe_alarms").paginate(AlarmNamePrefix="aldeia-prod-")
     found = {alarm["AlarmName"]: alarm for page in pages for alarm in page["MetricAlarms"]}
     rds = {key: found[f"aldeia-prod-rds-{WRITER}-{key}"]["Threshold"] for key in (

@@ -21,11 +21,6 @@ def prod(example_fleet):
     return example_fleet("dbmodule", "prod")
 
 
-@pytest.fixture(scope="module")
-def rds(local_aws):
-    return local_aws.client("rds", REGION)
-
-
 def test_production_environment_configuration(prod, rds):
     writer = describe_db_instance(rds, WRITER)
     assert (writer["Engine"], writer["EngineVersion"]) == ("postgres", "15.4")
@@ -68,10 +63,9 @@ def test_the_secret_and_the_flask_connection_string(prod, local_aws, rds):
         assert cursor.fetchone() == ("realworld_user", "realworlddb", 1)
 
 
-def test_alarms_and_dashboard(prod, local_aws, rds):
+def test_alarms_and_dashboard(prod, local_aws, rds, cloudwatch):
     """CPU > 80 %, connections > 80 (80 % of max_connections 100) and low storage, on the
     writer and on the replica; the dashboard."""
-    cloudwatch = local_aws.client("cloudwatch", REGION)
     pages = cloudwatch.get_paginator("describe_alarms").paginate(AlarmNamePrefix="realworld-prod-")
     found = {alarm["AlarmName"]: alarm for page in pages for alarm in page["MetricAlarms"]}
     instances = [WRITER] + describe_db_instance(rds, WRITER)["ReadReplicaDBInstanceIdentifiers"]

@@ -22,11 +22,6 @@ def prod(example_fleet):
     return example_fleet("mosaic", "prod")
 
 
-@pytest.fixture(scope="module")
-def rds(local_aws):
-    return local_aws.client("rds", REGION)
-
-
 def test_current_configuration(prod, rds):
     writer = describe_db_instance(rds, WRITER)
     assert (writer["Engine"], writer["EngineVersion"].split(".")[0]) == ("postgres", "16")
@@ -73,8 +68,7 @@ def test_the_secrets_the_application_and_the_rotation_read(prod, local_aws, rds)
         assert cursor.fetchone() == ("mosaicadmin", "mosaic")
 
 
-def test_two_alarms_without_actions_and_no_topic(prod, local_aws):
-    cloudwatch = local_aws.client("cloudwatch", REGION)
+def test_two_alarms_without_actions_and_no_topic(prod, local_aws, cloudwatch):
     pages = cloudwatch.get_paginator("describe_alarms").paginate(AlarmNamePrefix="mosaic-prod-")
     found = {alarm["AlarmName"]: alarm for page in pages for alarm in page["MetricAlarms"]}
     cpu = found.pop(f"mosaic-prod-rds-{WRITER}-cpu")

@@ -23,16 +23,6 @@ def prod(example_fleet):
     return example_fleet("skillancer", "prod")
 
 
-@pytest.fixture(scope="module")
-def rds(local_aws):
-    return local_aws.client("rds", REGION)
-
-
-@pytest.fixture(scope="module")
-def elasticache(local_aws):
-    return local_aws.client("elasticache", REGION)
-
-
 def test_rds_production_column(prod, rds):
     writer = describe_db_instance(rds, WRITER)
     assert (writer["DBInstanceClass"], writer["StorageType"], writer["AllocatedStorage"],
