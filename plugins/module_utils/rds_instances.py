@@ -9,6 +9,7 @@ plugins/filter/rds.py and the preflight rules."""
 
 from urllib.parse import quote
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import aws_name
 from ansible_collections.dbfleet.aws.plugins.module_utils.versions import is_lower
 
 
@@ -122,4 +123,33 @@ def connection_secret_key_problems(key_names, driver):
     if driver not in SQLALCHEMY_DRIVERS:
         found.append("rds_sqlalchemy_driver: must be one of %s, a driver of SQLAlchemy's postgresql dialect (got %r)"
                      % (", ".join(SQLALCHEMY_DRIVERS), driver))
+    return found
+
+
+def final_snapshot_problems(skip, identifier, skip_name="skip_final_snapshot",
+                            identifier_name="final_db_snapshot_identifier"):
+    """The rule of a deletion's final snapshot, under the caller's variable names: an identifier
+    unless skipped, named as RDS names snapshots."""
+    if skip:
+        return []
+    if not identifier:
+        return ["%s: required unless %s is true (the deletion keeps a final snapshot)"
+                % (identifier_name, skip_name)]
+    return aws_name({identifier_name: identifier}, identifier_name, 255)
+
+
+def deletion_blockers(instance, skip_final_snapshot, taken_snapshot=None):
+    """Why DeleteDBInstance of instance (as DescribeDBInstances returns it) would fail, read
+    before the call: deletion protection, a final snapshot of a read replica, or a final
+    snapshot identifier (taken_snapshot) that exists already."""
+    identifier = instance["DBInstanceIdentifier"]
+    found = []
+    if instance.get("DeletionProtection"):
+        found.append("%s has deletion protection; turn it off on a previous run (rds_deletion_protection: false)"
+                     % identifier)
+    if instance.get("ReadReplicaSourceDBInstanceIdentifier") and not skip_final_snapshot:
+        found.append("%s is a read replica: RDS takes no final snapshot of one, set skip_final_snapshot" % identifier)
+    if taken_snapshot:
+        found.append("final snapshot %s exists already; choose another identifier or delete that snapshot"
+                     % taken_snapshot)
     return found

@@ -255,6 +255,22 @@ def test_retained_automated_backup_after_deletion(local_aws, rds, instances):
     assert backup["RestoreWindow"]["EarliestTime"] <= backup["RestoreWindow"]["LatestTime"]
     assert resource_id.lower() in lineages(local_aws)
 
+    deleted = rds.delete_db_instance_automated_backup(
+        DBInstanceAutomatedBackupsArn=backup["DBInstanceAutomatedBackupsArn"])["DBInstanceAutomatedBackup"]
+    assert (deleted["DbiResourceId"], deleted["Status"]) == (resource_id, "deleting")
+    with pytest.raises(rds.exceptions.ClientError, match="DBInstanceAutomatedBackupNotFound"):
+        rds.describe_db_instance_automated_backups(DbiResourceId=resource_id)
+    assert resource_id.lower() not in lineages(local_aws)
+
+
+def test_the_automated_backup_of_a_running_instance_cannot_be_deleted(rds, instances):
+    source = instances.create()
+    resource_id = describe(rds, source)["DbiResourceId"]
+    with pytest.raises(rds.exceptions.ClientError, match="InvalidDBInstanceAutomatedBackupState"):
+        rds.delete_db_instance_automated_backup(DbiResourceId=resource_id)
+    assert rds.describe_db_instance_automated_backups(
+        DbiResourceId=resource_id)["DBInstanceAutomatedBackups"][0]["Status"] == "active"
+
 
 @pytest.fixture
 def ship_at_every_describe(local_aws):

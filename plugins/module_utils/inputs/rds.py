@@ -16,6 +16,7 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import o
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import validate_parameters
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_parameters import RDS_FORMULA_VARIABLES
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import connection_secret_key_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import final_snapshot_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import replica_specs
 from ansible_collections.dbfleet.aws.plugins.module_utils.versions import is_lower
 from ansible_collections.dbfleet.aws.plugins.module_utils.windows import window_problems
@@ -161,7 +162,8 @@ def problems(values):
         if values.get("rds_confirm_deletion") != identifier:
             return ["rds_confirm_deletion: rds_state absent deletes %s and its replicas; set rds_confirm_deletion "
                     "to %s to confirm" % (identifier, identifier)]
-        return [] if values.get("rds_skip_final_snapshot") else aws_name(values, "rds_final_snapshot_identifier", 255)
+        return final_snapshot_problems(values.get("rds_skip_final_snapshot"), values.get("rds_final_snapshot_identifier"),
+                                       "rds_skip_final_snapshot", "rds_final_snapshot_identifier")
     found = aws_name(values, "rds_identifier", 63, letters="a-z")
     found += aws_name(values, "rds_final_snapshot_identifier", 255)
     found += matches(values, "rds_engine_version", ENGINE_VERSION, "must look like 15.10 (major.minor)")

@@ -20,7 +20,8 @@ restorable window, on the WAL archive of each instance's PostgreSQL cluster
   always before a stop, a deletion or a restore from it.
 * DescribeDBInstanceAutomatedBackups answers for instances with a backup retention
   period, RestoreWindow.EarliestTime/LatestTime included; after DeleteDBInstance with
-  DeleteAutomatedBackups=false the backup stays, status "retained".
+  DeleteAutomatedBackups=false the backup stays, status "retained", until
+  DeleteDBInstanceAutomatedBackup removes it.
 * A deleted instance's base backup and WAL stay while a snapshot or a retained automated
   backup needs them, and are removed with the last of those.
 """
@@ -31,7 +32,9 @@ from datetime import datetime, timedelta, timezone
 
 from moto.rds.exceptions import (DBInstanceAlreadyExists, InvalidParameterCombination,
                                  RDSClientError)
+from moto.core.responses import ActionResult
 from moto.rds.models import DBInstance, RDSBackend, rds_backends
+from moto.rds.responses import RDSResponse
 
 from ..dataplane import postgres
 from ..runtime import runtime
@@ -164,10 +167,13 @@ class AutomatedBackup:
             instance.enable_iam_database_authentication)
         self.backup_retention_period = instance.backup_retention_period
         self.preferred_backup_window = instance.preferred_backup_window
-        self.db_instance_automated_backups_arn = (
-            f"arn:{instance.partition}:rds:{instance.region}:{instance.account_id}:"
-            f"auto-backup:ab-{instance.dbi_resource_id[3:].lower()}")
+        self.db_instance_automated_backups_arn = automated_backups_arn(instance)
         self.backup_target = "region"
+
+
+def automated_backups_arn(instance):
+    return (f"arn:{instance.partition}:rds:{instance.region}:{instance.account_id}:"
+            f"auto-backup:ab-{instance.dbi_resource_id[3:].lower()}")
 
 
 # --- backend hooks ------------------------------------------------------------------------
@@ -374,8 +380,9 @@ def _describe_automated_backups(original):
         covered = {backup.db_instance_identifier for backup in ours} | {
             instance.db_instance_identifier for instance in list(self.databases.values())
             if lineage_of(instance)}
-        others = [backup for backup in original(self, db_instance_identifier, **kwargs)
-                  if backup.db_instance_identifier not in covered]
+        others = [] if resource_id else [  # moto's own entries carry no DbiResourceId
+            backup for backup in original(self, db_instance_identifier, **kwargs)
+            if backup.db_instance_identifier not in covered]
         found = [backup for backup in ours
                  if db_instance_identifier in (None, backup.db_instance_identifier)
                  and resource_id in (None, backup.dbi_resource_id)] + others
@@ -385,6 +392,34 @@ def _describe_automated_backups(original):
                                  f"{db_instance_identifier or resource_id}.")
         return found
     return describe_db_instance_automated_backups
+
+
+def _delete_automated_backup(self):
+    """DeleteDBInstanceAutomatedBackup (RDSResponse; moto has no such action): removes a
+    retained backup by DbiResourceId or DBInstanceAutomatedBackupsArn, and its data once no
+    snapshot needs it. The backup of a running instance cannot be deleted."""
+    resource_id = self.params.get("DbiResourceId")
+    arn = self.params.get("DBInstanceAutomatedBackupsArn")
+    retained = self.backend.__dict__.setdefault(RETAINED, {})
+
+    def wanted(instance):
+        return resource_id == instance.dbi_resource_id or arn == automated_backups_arn(instance)
+
+    for key, instance in list(retained.items()):
+        if wanted(instance):
+            del retained[key]
+            for name, snapshot in list(self.backend.database_snapshots.items()):
+                if snapshot.snapshot_type == "automated" and (
+                        snapshot.database.db_instance_identifier, snapshot.database.instance_create_time) == (
+                        instance.db_instance_identifier, instance.instance_create_time):
+                    self.backend.delete_db_snapshot(name)  # moto's record of the backup
+            _collect(lineage_of(instance))
+            return ActionResult({"DBInstanceAutomatedBackup": AutomatedBackup(instance, "deleting")})
+    if any(wanted(instance) for instance in list(self.backend.databases.values())):
+        raise RDSClientError("InvalidDBInstanceAutomatedBackupState",
+                             "Automated backups of a running DB instance cannot be deleted.")
+    raise RDSClientError("DBInstanceAutomatedBackupNotFound",
+                         f"No automated backup found for {resource_id or arn}.")
 
 
 def install():
@@ -401,3 +436,4 @@ def install():
     wrap(RDSBackend, "restore_db_instance_from_db_snapshot", _restore_from_snapshot)
     wrap(RDSBackend, "restore_db_instance_to_point_in_time", _restore_to_point_in_time)
     wrap(RDSBackend, "describe_db_instance_automated_backups", _describe_automated_backups)
+    RDSResponse.delete_db_instance_automated_backup = _delete_automated_backup

@@ -3,7 +3,9 @@
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import CONNECTION_SECRET_KEYS
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import connection_secret
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import connection_secret_key_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import deletion_blockers
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import endpoints
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import final_snapshot_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import instance_drift
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import parameter_apply_status
 
@@ -88,3 +90,25 @@ def test_key_rules_name_the_variable_and_the_rule():
     assert connection_secret_key_problems({}, "mysqlclient") == [
         "rds_sqlalchemy_driver: must be one of psycopg2, psycopg, asyncpg, pg8000, psycopg2cffi, a driver of "
         "SQLAlchemy's postgresql dialect (got 'mysqlclient')"]
+
+
+def test_a_deletion_keeps_a_final_snapshot_under_a_valid_name_unless_skipped():
+    assert final_snapshot_problems(True, None) == []
+    assert final_snapshot_problems(False, "app-prod-final") == []
+    assert final_snapshot_problems(False, None) == [
+        "final_db_snapshot_identifier: required unless skip_final_snapshot is true (the deletion keeps a final snapshot)"]
+    assert final_snapshot_problems(False, "app--final", "rds_skip_final_snapshot", "rds_final_snapshot_identifier") == [
+        "rds_final_snapshot_identifier: must be 1-255 letters, digits or single hyphens, starting with a letter and not "
+        "ending with a hyphen (got 'app--final')"]
+
+
+def test_deletion_blockers_are_protection_a_replica_snapshot_and_a_taken_name():
+    writer = {"DBInstanceIdentifier": "app-prod", "DeletionProtection": False}
+    assert deletion_blockers(writer, False) == []
+    assert deletion_blockers(dict(writer, DeletionProtection=True), True, "app-prod-final") == [
+        "app-prod has deletion protection; turn it off on a previous run (rds_deletion_protection: false)",
+        "final snapshot app-prod-final exists already; choose another identifier or delete that snapshot"]
+    replica = {"DBInstanceIdentifier": "app-prod-replica-1", "ReadReplicaSourceDBInstanceIdentifier": "app-prod"}
+    assert deletion_blockers(replica, True) == []
+    assert deletion_blockers(replica, False) == [
+        "app-prod-replica-1 is a read replica: RDS takes no final snapshot of one, set skip_final_snapshot"]

@@ -78,7 +78,11 @@ def test_deletion_needs_its_confirmation_and_nothing_else():
     assert problems(values(rds_state="absent", rds_port=1)) == [
         "rds_confirm_deletion: rds_state absent deletes dbfleet-local and its replicas; "
         "set rds_confirm_deletion to dbfleet-local to confirm"]
-    assert problems(values(rds_state="absent", rds_confirm_deletion="dbfleet-local")) == []
+    confirmed = values(rds_state="absent", rds_confirm_deletion="dbfleet-local", rds_port=1)
+    assert problems(confirmed) == ["rds_final_snapshot_identifier: required unless rds_skip_final_snapshot is true "
+                                   "(the deletion keeps a final snapshot)"]
+    assert problems(Values(confirmed, rds_final_snapshot_identifier="dbfleet-local-final")) == []
+    assert problems(Values(confirmed, rds_skip_final_snapshot=True)) == []
 
 
 def test_missing_or_wrongly_typed_variables_skip_their_rules():
