@@ -179,6 +179,21 @@ def validate_arguments(params):
     return problems
 
 
+def cluster_mode_problems(automatic_failover, multi_az, replicas_per_node_group, names=None):
+    """ElastiCache's rules of a group with cluster mode enabled, under the caller's names:
+    automatic failover on, and Multi-AZ only with a replica in every node group."""
+    names = dict({"automatic_failover": "automatic_failover", "multi_az": "multi_az",
+                  "replicas_per_node_group": "replicas_per_node_group"}, **(names or {}))
+    problems = []
+    if automatic_failover is False:
+        problems.append("%s: must be true with cluster mode enabled (ElastiCache requires automatic failover "
+                        "for it)" % names["automatic_failover"])
+    if multi_az and replicas_per_node_group == 0:
+        problems.append("%s: needs %s of at least 1 with cluster mode enabled"
+                        % (names["multi_az"], names["replicas_per_node_group"]))
+    return problems
+
+
 def validate_desired(desired, params):
     """Problems of the settings the group would have (arguments merged with what exists)."""
     problems = []
@@ -189,6 +204,9 @@ def validate_desired(desired, params):
         option = "multi_az" if desired["multi_az"] else "automatic_failover"
         problems.append("%s: requires at least 2 nodes (num_cache_clusters is %d); add a replica first"
                         % (option, nodes))
+    if cluster_mode_enabled(desired):
+        problems += cluster_mode_problems(desired["automatic_failover"], desired["multi_az"],
+                                          desired["replicas_per_node_group"])
     if params.get("auth_token") is not None and not desired["transit_encryption"]:
         problems.append("auth_token: requires transit_encryption (ElastiCache accepts AUTH only over TLS)")
     if desired["transit_encryption_mode"] and not desired["transit_encryption"]:

@@ -11,6 +11,9 @@ import re
 
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_parameters import RENAMED_PARAMETERS
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_CACHE_CLUSTERS
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_NODE_GROUPS
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_REPLICAS_PER_NODE_GROUP
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import cluster_mode_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_ID_LENGTH
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_SNAPSHOT_RETENTION_DAYS
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MIN_WINDOW_MINUTES
@@ -55,6 +58,8 @@ def _family_problems(values):
 
 
 def _failover_problems(values):
+    if values.get("elasticache_cluster_mode") == "enabled":
+        return _cluster_mode_problems(values)
     nodes = values.get("elasticache_num_cache_clusters")
     found = needs(values, "elasticache_automatic_failover", nodes is None or nodes >= 2,
                   "needs elasticache_num_cache_clusters of at least 2")
@@ -62,6 +67,30 @@ def _failover_problems(values):
                    values.get("elasticache_automatic_failover") and (nodes is None or nodes >= 2),
                    "needs elasticache_automatic_failover and elasticache_num_cache_clusters of at least 2")
     return found
+
+
+def _cluster_mode_problems(values):
+    found = in_range(values, "elasticache_num_node_groups", 1, MAX_NODE_GROUPS)
+    found += in_range(values, "elasticache_replicas_per_node_group", 0, MAX_REPLICAS_PER_NODE_GROUP)
+    found += cluster_mode_problems(values.get("elasticache_automatic_failover"), values.get("elasticache_multi_az"),
+                                   values.get("elasticache_replicas_per_node_group"),
+                                   {"automatic_failover": "elasticache_automatic_failover",
+                                    "multi_az": "elasticache_multi_az",
+                                    "replicas_per_node_group": "elasticache_replicas_per_node_group"})
+    if values.get("elasticache_availability_zones"):
+        found.append("elasticache_availability_zones: places the nodes of a group with cluster mode disabled; "
+                     "leave it empty with elasticache_cluster_mode enabled")
+    return found
+
+
+def _cluster_enabled_problems(values):
+    """The role sets cluster-enabled from elasticache_cluster_mode; a contrary value is refused."""
+    mode = values.get("elasticache_cluster_mode")
+    value = (values.get("elasticache_parameters") or {}).get("cluster-enabled")
+    if mode is None or value is None or str(value) == ("yes" if mode == "enabled" else "no"):
+        return []
+    return ["elasticache_parameters: cluster-enabled %s contradicts elasticache_cluster_mode %s; leave it out, "
+            "the role sets it" % (value, mode)]
 
 
 def _encryption_problems(values):
@@ -87,6 +116,7 @@ def problems(values):
     found += in_range(values, "elasticache_port", 1, 65535)
     found += in_range(values, "elasticache_num_cache_clusters", 1, MAX_CACHE_CLUSTERS)
     found += _failover_problems(values)
+    found += _cluster_enabled_problems(values)
     found += _encryption_problems(values)
     found += in_range(values, "elasticache_snapshot_retention_limit", 0, MAX_SNAPSHOT_RETENTION_DAYS, " days")
     found += window_problems("elasticache_snapshot_window", values.get("elasticache_snapshot_window"),
@@ -105,7 +135,7 @@ def problems(values):
 def _zone_problems(values):
     zones, nodes = values.get("elasticache_availability_zones") or [], values.get("elasticache_num_cache_clusters")
     region = values.get("dbfleet_region")
-    if not zones:
+    if not zones or values.get("elasticache_cluster_mode") == "enabled":
         return []
     found = []
     if nodes is not None and len(zones) != nodes:
@@ -122,6 +152,22 @@ def _zone_problems(values):
 # The replication group's settings ElastiCache cannot change, and the variables that set them.
 IMMUTABLE_VARIABLES = {"port": "elasticache_port", "at_rest_encryption": "elasticache_at_rest_encryption",
                        "kms_key_id": "elasticache_kms_key_id", "cache_subnet_group": "elasticache_subnet_group_name"}
+
+
+def _running_cluster_mode_problems(values, running):
+    """Cluster mode and the node group count stay what the group was created with."""
+    mode, running_mode = values.get("elasticache_cluster_mode"), \
+        "enabled" if running.get("num_node_groups") is not None else "disabled"
+    if mode is not None and mode != running_mode:
+        return ["elasticache_cluster_mode: %s runs with cluster mode %s; ElastiCache does not switch an existing "
+                "group, create a new one (for example from a snapshot)"
+                % (values.get("elasticache_replication_group_id"), running_mode)]
+    shards = values.get("elasticache_num_node_groups")
+    if mode == "enabled" and shards is not None and shards != running["num_node_groups"]:
+        return ["elasticache_num_node_groups: %s has %d node groups, %d wanted; online resharding is not done by "
+                "this collection (ModifyReplicationGroupShardConfiguration)"
+                % (values.get("elasticache_replication_group_id"), running["num_node_groups"], shards)]
+    return []
 
 
 def offering_problems(values, node_types, parameters, running=None):
@@ -146,6 +192,7 @@ def offering_problems(values, node_types, parameters, running=None):
     wanted = dict((setting, None if values.get(variable) == "" else values.get(variable))
                   for setting, variable in IMMUTABLE_VARIABLES.items())
     found += immutable_problems(running, wanted, IMMUTABLE_VARIABLES)
+    found += _running_cluster_mode_problems(values, running)
     if values.get("elasticache_availability_zones"):
         found += zone_problems(running, {"availability_zones": sorted(values["elasticache_availability_zones"])},
                                "elasticache_availability_zones")

@@ -4,7 +4,9 @@ One process per member cluster (cache node) in
 $STATE_DIR/redis/<region>/<ReplicationGroupId>/<CacheClusterId>/, listening on a loopback
 address of its own (loopback.py) and on the group's port (6379 by default), as each
 ElastiCache node is a host of its own; its redis.conf, pid file and log are there. Replicas follow the
-primary with `replicaof`.
+primary with `replicaof`. A group with cluster mode enabled is one Redis Cluster
+(`cluster-enabled yes`): its shards' primaries share the hash slots and their replicas
+follow them with CLUSTER REPLICATE (form_cluster).
 
 Authentication uses Redis ACLs so that two AUTH tokens can be valid at once (ROTATE):
 the `default` user carries the group's tokens (or `nopass` without a token). A second
@@ -58,6 +60,15 @@ shutdown-on-sigterm nosave now
 masteruser {admin_user}
 masterauth {admin_password}
 """
+# Added for a node of a group with cluster mode enabled; nodes.conf lives in the node's dir.
+# A node announces, and connects from, its own loopback address.
+CLUSTER_SETTINGS = """cluster-enabled yes
+cluster-config-file nodes.conf
+cluster-node-timeout 5000
+cluster-announce-ip {address}
+bind-source-addr {address}
+"""
+CLUSTER_SLOTS = 16384
 
 
 class RedisDataPlaneError(RuntimeError):
@@ -144,9 +155,10 @@ def admin_connection(state_dir, region, group_id, cluster_id):
 
 
 def start_node(state_dir, region, group_id, cluster_id, port, tokens, primary_cluster_id=None,
-               rdb_file=None):
+               rdb_file=None, cluster_mode=False):
     """Start a node on `port`, a replica of `primary_cluster_id` when given, loading
-    `rdb_file` (a snapshot's data) when given; returns its address."""
+    `rdb_file` (a snapshot's data) when given; with `cluster_mode` a Redis Cluster node
+    (form_cluster joins it); returns its address."""
     directory = node_dir(state_dir, region, group_id, cluster_id)
     delete_node(state_dir, region, group_id, cluster_id)
     directory.mkdir(parents=True)
@@ -163,6 +175,9 @@ def start_node(state_dir, region, group_id, cluster_id, port, tokens, primary_cl
             address=address, port=port, pid_file=directory / PID_FILE,
             log_file=directory / LOG_FILE, directory=directory, rdb_file=RDB_FILE, users=users,
             admin_user=ADMIN_USER, admin_password=admin_password), encoding="utf-8")
+    if cluster_mode:
+        with open(config, "a", encoding="utf-8") as conf:
+            conf.write(CLUSTER_SETTINGS.format(address=address))
     if primary_cluster_id:
         with open(config, "a", encoding="utf-8") as conf:
             conf.write(f"replicaof {address_of(state_dir, region, group_id, primary_cluster_id)} "
@@ -173,6 +188,94 @@ def start_node(state_dir, region, group_id, cluster_id, port, tokens, primary_cl
         raise RedisDataPlaneError(f"redis-server {config} failed: {result.stdout}{result.stderr}")
     _wait_until_answering(state_dir, region, group_id, cluster_id)
     return address
+
+
+def form_cluster(state_dir, region, group_id, shards):
+    """Join cluster-mode nodes into one Redis Cluster: `shards` is a list of
+    [primary_cluster_id, replica_cluster_id, ...]; the 16384 hash slots are split evenly
+    over the primaries in order. Returns the slot ranges, "start-end" per shard."""
+    def client(cluster_id):
+        return admin_connection(state_dir, region, group_id, cluster_id)
+
+    members = [cluster_id for shard in shards for cluster_id in shard]
+    first = client(members[0])
+    for cluster_id in members[1:]:
+        first.execute_command("CLUSTER", "MEET", address_of(state_dir, region, group_id, cluster_id),
+                              port_of(state_dir, region, group_id, cluster_id))
+    ranges = []
+    for index, shard in enumerate(shards):
+        start = index * CLUSTER_SLOTS // len(shards)
+        end = (index + 1) * CLUSTER_SLOTS // len(shards) - 1
+        client(shard[0]).execute_command("CLUSTER", "ADDSLOTSRANGE", start, end)
+        ranges.append(f"{start}-{end}")
+    node_ids = {cluster_id: client(cluster_id).execute_command("CLUSTER", "MYID") for cluster_id in members}
+    _wait(lambda: all(len(client(cluster_id).execute_command("CLUSTER", "NODES").splitlines()) == len(members)
+                      for cluster_id in members), f"the nodes of {group_id} did not meet")
+    for shard in shards:
+        for replica in shard[1:]:
+            client(replica).execute_command("CLUSTER", "REPLICATE", node_ids[shard[0]])
+    replicas = len(members) - len(shards)
+
+    def settled(cluster_id):  # this node sees every slot served and every replica
+        node = client(cluster_id)
+        return node.cluster("INFO")["cluster_state"] == "ok" and \
+            sum("slave" in line.split()[2].split(",")
+                for line in node.execute_command("CLUSTER", "NODES").splitlines()) == replicas
+
+    _wait(lambda: all(settled(cluster_id) for cluster_id in members),
+          f"the cluster of {group_id} did not settle")
+    for shard in shards:
+        for replica in shard[1:]:
+            wait_for_sync(state_dir, region, group_id, replica)
+    for cluster_id in members:
+        _persist(client(cluster_id))
+    return ranges
+
+
+def join_cluster(state_dir, region, group_id, cluster_id, primary_cluster_id, member_cluster_ids):
+    """A new cluster-mode node joins the cluster as a replica of `primary_cluster_id`;
+    returns once every one of `member_cluster_ids` knows it as a replica."""
+    node = admin_connection(state_dir, region, group_id, cluster_id)
+    primary_id = admin_connection(state_dir, region, group_id, primary_cluster_id).execute_command("CLUSTER", "MYID")
+    node.execute_command("CLUSTER", "MEET", address_of(state_dir, region, group_id, primary_cluster_id),
+                         port_of(state_dir, region, group_id, primary_cluster_id))
+
+    def replicating():
+        try:
+            node.execute_command("CLUSTER", "REPLICATE", primary_id)
+            return True
+        except redis.ResponseError:  # the handshake with the primary is not done yet
+            return False
+
+    _wait(replicating, f"{cluster_id} could not join the cluster of {group_id}")
+    wait_for_sync(state_dir, region, group_id, cluster_id)
+    _persist(node)
+    node_id = node.execute_command("CLUSTER", "MYID")
+
+    def known_as_replica(other):
+        return any(line.startswith(node_id) and "slave" in line.split()[2].split(",") for line in admin_connection(
+            state_dir, region, group_id, other).execute_command("CLUSTER", "NODES").splitlines())
+
+    _wait(lambda: all(known_as_replica(other) for other in member_cluster_ids),
+          f"the cluster of {group_id} did not learn of {cluster_id}")
+
+
+def leave_cluster(state_dir, region, group_id, cluster_id, remaining_cluster_ids):
+    """Stop and remove a cluster-mode replica; the remaining nodes forget it."""
+    node_id = admin_connection(state_dir, region, group_id, cluster_id).execute_command("CLUSTER", "MYID")
+    delete_node(state_dir, region, group_id, cluster_id)
+    for other in remaining_cluster_ids:
+        client = admin_connection(state_dir, region, group_id, other)
+        client.execute_command("CLUSTER", "FORGET", node_id)
+        _persist(client)
+
+
+def _wait(condition, failure):
+    deadline = time.monotonic() + REPLICA_SYNC_TIMEOUT_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RedisDataPlaneError(failure)
+        time.sleep(0.05)
 
 
 def _wait_until_answering(state_dir, region, group_id, cluster_id):

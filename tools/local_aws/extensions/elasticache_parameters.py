@@ -53,6 +53,7 @@ LOG = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 FAMILIES = ("redis6.x", "redis7", "valkey7", "valkey8")
 MAX_PARAMETERS_PER_CALL = 20
+CLUSTER_ENABLED = "cluster-enabled"
 SOURCES = ("user", "system", "engine-default")
 IMMEDIATE, REQUIRES_REBOOT = "immediate", "requires-reboot"
 IN_SYNC, PENDING_REBOOT = "in-sync", "pending-reboot"
@@ -245,6 +246,16 @@ def _group_for_engine(backend, name, engine, engine_version):
     return group
 
 
+def _check_cluster_mode(group, cluster_mode):
+    """A group with cluster mode enabled needs cluster-enabled yes, one without it no."""
+    enabled = group.parameters.get(CLUSTER_ENABLED, "no") == "yes"
+    if enabled != cluster_mode:
+        raise InvalidParameterCombinationException(
+            f"Cluster mode {'enabled' if cluster_mode else 'disabled'} needs a parameter group with "
+            f"{CLUSTER_ENABLED} {'yes' if cluster_mode else 'no'}; "
+            f"{group.cache_parameter_group_name} has {'yes' if enabled else 'no'}.")
+
+
 def _changed_values(group, changes):
     """Names in `changes` whose effective value really changes."""
     metadata = engine_defaults(group.cache_parameter_group_family)
@@ -394,6 +405,12 @@ def _init(original):
                 self, f"default.{family}", family,
                 f"Default parameter group for {family}", is_default=True)
             for family in FAMILIES}
+        for family in FAMILIES:  # the defaults of groups with cluster mode enabled
+            group = CacheParameterGroup(self, f"default.{family}.cluster.on", family,
+                                        f"Customized default parameter group for {family} with cluster mode on",
+                                        is_default=True)
+            group.parameters[CLUSTER_ENABLED] = "yes"
+            self.cache_parameter_groups[group.cache_parameter_group_name] = group
     return __init__
 
 
@@ -403,8 +420,9 @@ def _wrap_create_replication_group(original):
         name = kwargs.get("cache_parameter_group_name")
         if name:
             engine = (kwargs.get("engine") or "redis").lower()
-            _group_for_engine(self, name, engine, kwargs.get("engine_version") or
-                              replication_groups.DEFAULT_ENGINE_VERSIONS.get(engine))
+            parameter_group = _group_for_engine(self, name, engine, kwargs.get("engine_version") or
+                                                replication_groups.DEFAULT_ENGINE_VERSIONS.get(engine))
+            _check_cluster_mode(parameter_group, replication_groups.is_sharded_request(kwargs))
         group = original(self, **kwargs)
         for cluster in replication_groups.member_clusters(self, group):
             apply_to_cluster(self, cluster, (IMMEDIATE, REQUIRES_REBOOT))
@@ -435,8 +453,9 @@ def _wrap_modify_replication_group(original):
         name = self._get_param("CacheParameterGroupName")
         group = backend.describe_replication_groups(self._get_param("ReplicationGroupId"))[0]
         if name:
-            _group_for_engine(backend, name, group.engine,
-                              self._get_param("EngineVersion") or group.engine_version)
+            _check_cluster_mode(_group_for_engine(backend, name, group.engine,
+                                                  self._get_param("EngineVersion") or group.engine_version),
+                                bool(group.cluster_enabled))
         result = original(self)
         if name and name != group.cache_parameter_group_name:
             group.cache_parameter_group_name = name

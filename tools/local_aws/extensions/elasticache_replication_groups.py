@@ -26,8 +26,16 @@ For replication groups with cluster mode disabled (tools.local_aws.dataplane.red
 * CreateSnapshot saves the primary's data as an RDB file, CopySnapshot (missing in moto)
   copies snapshot and file, DeleteSnapshot removes both.
 
-Cluster-mode-enabled groups and groups built from an existing cluster (PrimaryClusterId)
-keep moto's metadata-only behaviour.
+For replication groups with cluster mode enabled (ClusterMode enabled or NumNodeGroups > 1):
+NumNodeGroups shards of 1 + ReplicasPerNodeGroup nodes, members "<group>-0001-001", ...,
+are one real Redis Cluster, the hash slots split evenly over the shards; NodeGroups carry
+each shard's Slots, and ConfigurationEndpoint the first primary's address. Automatic
+failover is required, and a parameter group with cluster-enabled yes (cluster mode
+disabled needs no). Modify, parameters, tokens and deletion work as above; replica count
+changes, TestFailover, resharding, snapshots and seeding from a snapshot are refused as
+not supported locally.
+
+Groups built from an existing cluster (PrimaryClusterId) keep moto's metadata-only behaviour.
 """
 
 import copy
@@ -59,6 +67,8 @@ from .patching import wrap
 NODE_GROUP_ID = "0001"
 CACHE_NODE_ID = "0001"
 MAX_CACHE_CLUSTERS = 6
+MAX_NODE_GROUPS = 500
+SHARDED = "cluster"  # the _data_plane mark of a group with cluster mode enabled
 DEFAULT_ENGINE_VERSIONS = {"redis": "7.1", "valkey": "8.0"}
 # AWS: 16-128 printable characters, of which the only special ones are ! & # $ ^ < > -.
 AUTH_TOKEN = re.compile(r'^[A-Za-z0-9!&#$^<>-]{16,128}$')
@@ -105,6 +115,11 @@ def has_data_plane(group):
     return bool(group.__dict__.get("_data_plane"))
 
 
+def is_sharded(group):
+    """A group with cluster mode enabled (one Redis Cluster of several node groups)."""
+    return group.__dict__.get("_data_plane") == SHARDED
+
+
 def primary_cluster_id(group):
     return group.__dict__.get("_primary_cluster_id")
 
@@ -122,8 +137,8 @@ def parameter_group_family(engine, engine_version):
     return f"{engine}{major}"
 
 
-def default_parameter_group_name(engine, engine_version):
-    return f"default.{parameter_group_family(engine, engine_version)}"
+def default_parameter_group_name(engine, engine_version, cluster_mode=False):
+    return f"default.{parameter_group_family(engine, engine_version)}{'.cluster.on' if cluster_mode else ''}"
 
 
 def member_clusters(backend, group):
@@ -152,8 +167,25 @@ def _next_cluster_ids(group, count):
             for number in range(start, start + count)]
 
 
+def _refresh_sharded_topology(backend, group):
+    """NodeGroups (one per shard, its slots) and the ConfigurationEndpoint: on AWS a DNS
+    name for every node, here the first shard primary's address."""
+    group.node_groups = [
+        {"node_group_id": f"{index:04d}", "status": "available", "slots": shard["slots"],
+         "node_group_members": [
+             {"cache_cluster_id": cluster_id, "cache_node_id": CACHE_NODE_ID,
+              "preferred_availability_zone": backend.cache_clusters[cluster_id].preferred_availability_zone}
+             for cluster_id in shard["members"]]}
+        for index, shard in enumerate(group.__dict__["_shards"], start=1)]
+    group.configuration_endpoint = _endpoint(backend.cache_clusters[group.__dict__["_shards"][0]["members"][0]])
+    group.snapshotting_cluster_id = None
+
+
 def _refresh_topology(backend, group):
     """NodeGroups[0] and the snapshotting cluster from the member clusters and roles."""
+    if is_sharded(group):
+        _refresh_sharded_topology(backend, group)
+        return
     node_group = group.node_groups[0]
     primary = backend.cache_clusters[primary_cluster_id(group)]
     replicas = [backend.cache_clusters[cluster_id] for cluster_id in replica_cluster_ids(group)]
@@ -281,10 +313,9 @@ def _validate_failover_settings(automatic_failover, multi_az, node_count):
             "(a primary and a replica).")
 
 
-def _cluster_mode_disabled(kwargs):
-    return (kwargs.get("cluster_mode") or "disabled") == "disabled" \
-        and (kwargs.get("num_node_groups") or 1) == 1 \
-        and not kwargs.get("primary_cluster_id")
+def is_sharded_request(kwargs):
+    """Cluster mode enabled: ClusterMode enabled, or more than one node group."""
+    return (kwargs.get("cluster_mode") or "").lower() == "enabled" or (kwargs.get("num_node_groups") or 1) > 1
 
 
 # --- snapshots --------------------------------------------------------------------------
@@ -338,10 +369,97 @@ def _init(original):
     return __init__
 
 
+def _prepare_create(backend, kwargs):
+    """Checks and defaults both cluster modes share; returns the snapshot's RDB file or None."""
+    _validate_windows(kwargs.get("snapshot_window"), kwargs.get("preferred_maintenance_window"))
+    token = kwargs.get("auth_token")
+    if token is not None:
+        _validate_auth_token(token)
+        if not kwargs.get("transit_encryption_enabled"):
+            raise InvalidParameterValueException(
+                "The AUTH token can only be set when TransitEncryptionEnabled is true.")
+    rdb_file = None
+    if kwargs.get("snapshot_name"):
+        snapshot = backend.describe_snapshots(snapshot_name=kwargs["snapshot_name"])[0]
+        rdb_file = snapshot_file(backend.region_name, snapshot.snapshot_name)
+        for setting in ("cache_node_type", "engine", "engine_version",
+                        "cache_parameter_group_name"):
+            kwargs[setting] = kwargs.get(setting) or getattr(snapshot, setting, None)
+    engine = (kwargs.get("engine") or "redis").lower()
+    kwargs["engine"] = engine
+    kwargs["engine_version"] = kwargs.get("engine_version") or DEFAULT_ENGINE_VERSIONS.get(engine)
+    kwargs["snapshot_window"] = kwargs.get("snapshot_window") or DEFAULT_SNAPSHOT_WINDOW
+    kwargs["preferred_maintenance_window"] = kwargs.get("preferred_maintenance_window") \
+        or DEFAULT_MAINTENANCE_WINDOW
+    kwargs["cache_parameter_group_name"] = kwargs.get("cache_parameter_group_name") or \
+        default_parameter_group_name(engine, kwargs["engine_version"], is_sharded_request(kwargs))
+    return rdb_file if rdb_file and rdb_file.exists() else None
+
+
+def _abandon(backend, group, clusters):
+    redis_plane.delete_group(runtime.state_dir, backend.region_name, group.replication_group_id)
+    for cluster in clusters:
+        backend.cache_clusters.pop(cluster.cache_cluster_id, None)
+    backend.replication_groups.pop(group.replication_group_id, None)
+
+
+def _create_sharded_group(backend, original, kwargs):
+    """Cluster mode enabled: NumNodeGroups shards of 1 + ReplicasPerNodeGroup nodes, one
+    Redis Cluster; members <group>-<shard 0001..>-<node 001..> as ElastiCache names them."""
+    shards = kwargs.get("num_node_groups") or 1
+    replicas = kwargs.get("replicas_per_node_group") or 0
+    if not 1 <= shards <= MAX_NODE_GROUPS:
+        raise InvalidParameterValueException(
+            f"NumNodeGroups must be between 1 and {MAX_NODE_GROUPS}; {shards} was given.")
+    if not 0 <= replicas <= MAX_CACHE_CLUSTERS - 1:
+        raise InvalidParameterValueException(
+            f"ReplicasPerNodeGroup must be between 0 and {MAX_CACHE_CLUSTERS - 1}; {replicas} was given.")
+    if not kwargs.get("automatic_failover_enabled"):
+        raise InvalidParameterCombinationException(
+            "Redis with cluster mode enabled cannot be created with automatic failover disabled.")
+    if kwargs.get("multi_az_enabled") and not replicas:
+        raise InvalidParameterCombinationException(
+            "Multi-AZ requires at least one replica in each node group.")
+    if kwargs.get("snapshot_name"):
+        raise InvalidParameterCombinationException(
+            "Seeding a group with cluster mode enabled from a snapshot is not supported locally.")
+    _prepare_create(backend, kwargs)
+    kwargs["cluster_mode"] = "enabled"
+    token = kwargs.get("auth_token")
+    group = original(backend, **kwargs)
+    group.__dict__["_data_plane"] = SHARDED
+    group.__dict__["_auth_tokens"] = [token] if token else []
+    zones = _availability_zones(backend, [], replicas + 1)
+    layout = [[f"{group.replication_group_id}-{shard:04d}-{node:03d}" for node in range(1, replicas + 2)]
+              for shard in range(1, shards + 1)]
+    group.member_clusters = [cluster_id for shard in layout for cluster_id in shard]
+    clusters = [_new_member_cluster(backend, group, cluster_id, zone)
+                for shard in layout for cluster_id, zone in zip(shard, zones)]
+    try:
+        with _lock(group.replication_group_id):
+            for cluster in clusters:
+                cluster.__dict__["_address"] = redis_plane.start_node(
+                    runtime.state_dir, backend.region_name, group.replication_group_id,
+                    cluster.cache_cluster_id, group.port, group.__dict__["_auth_tokens"],
+                    cluster_mode=True)
+            slots = redis_plane.form_cluster(runtime.state_dir, backend.region_name,
+                                             group.replication_group_id, layout)
+    except (redis_plane.RedisDataPlaneError, redis.RedisError, OSError) as problem:
+        _abandon(backend, group, clusters)
+        raise _data_plane_failure(problem) from problem
+    group.__dict__["_shards"] = [{"members": shard, "slots": slot_range}
+                                 for shard, slot_range in zip(layout, slots)]
+    _refresh_topology(backend, group)
+    begin_transition(backend, group, "creating")
+    return group
+
+
 def _create_replication_group(original):
     def create_replication_group(self, **kwargs):
-        if not _cluster_mode_disabled(kwargs):
+        if kwargs.get("primary_cluster_id"):
             return original(self, **kwargs)
+        if is_sharded_request(kwargs):
+            return _create_sharded_group(self, original, kwargs)
         node_count = kwargs.get("num_cache_clusters") or (
             (kwargs.get("replicas_per_node_group") or 0) + 1)
         if not 1 <= node_count <= MAX_CACHE_CLUSTERS:
@@ -350,30 +468,8 @@ def _create_replication_group(original):
                 f"{node_count} was given.")
         _validate_failover_settings(bool(kwargs.get("automatic_failover_enabled")),
                                     bool(kwargs.get("multi_az_enabled")), node_count)
-        _validate_windows(kwargs.get("snapshot_window"),
-                          kwargs.get("preferred_maintenance_window"))
+        rdb_file = _prepare_create(self, kwargs)
         token = kwargs.get("auth_token")
-        if token is not None:
-            _validate_auth_token(token)
-            if not kwargs.get("transit_encryption_enabled"):
-                raise InvalidParameterValueException(
-                    "The AUTH token can only be set when TransitEncryptionEnabled is true.")
-        rdb_file = None
-        if kwargs.get("snapshot_name"):
-            snapshot = self.describe_snapshots(snapshot_name=kwargs["snapshot_name"])[0]
-            rdb_file = snapshot_file(self.region_name, snapshot.snapshot_name)
-            for setting in ("cache_node_type", "engine", "engine_version",
-                            "cache_parameter_group_name"):
-                kwargs[setting] = kwargs.get(setting) or getattr(snapshot, setting, None)
-        engine = (kwargs.get("engine") or "redis").lower()
-        kwargs["engine"] = engine
-        kwargs["engine_version"] = kwargs.get("engine_version") or \
-            DEFAULT_ENGINE_VERSIONS.get(engine)
-        kwargs["snapshot_window"] = kwargs.get("snapshot_window") or DEFAULT_SNAPSHOT_WINDOW
-        kwargs["preferred_maintenance_window"] = kwargs.get("preferred_maintenance_window") \
-            or DEFAULT_MAINTENANCE_WINDOW
-        kwargs["cache_parameter_group_name"] = kwargs.get("cache_parameter_group_name") or \
-            default_parameter_group_name(engine, kwargs["engine_version"])
         group = original(self, **kwargs)
         group.__dict__["_data_plane"] = True
         group.__dict__["_auth_tokens"] = [token] if token else []
@@ -386,16 +482,11 @@ def _create_replication_group(original):
                     for cluster_id, zone in zip(group.member_clusters, zones)]
         try:
             with _lock(group.replication_group_id):
-                _start_member(self, group, clusters[0],
-                              rdb_file=rdb_file if rdb_file and rdb_file.exists() else None)
+                _start_member(self, group, clusters[0], rdb_file=rdb_file)
                 for cluster in clusters[1:]:
                     _start_member(self, group, cluster, primary_id=clusters[0].cache_cluster_id)
         except (redis_plane.RedisDataPlaneError, redis.RedisError, OSError) as problem:
-            redis_plane.delete_group(runtime.state_dir, self.region_name,
-                                     group.replication_group_id)
-            for cluster in clusters:
-                self.cache_clusters.pop(cluster.cache_cluster_id, None)
-            self.replication_groups.pop(group.replication_group_id, None)
+            _abandon(self, group, clusters)
             raise _data_plane_failure(problem) from problem
         _refresh_topology(self, group)
         begin_transition(self, group, "creating")
@@ -432,6 +523,10 @@ def _create_snapshot(original):
         group_id = replication_group_id or getattr(
             self.cache_clusters.get(cache_cluster_id), "replication_group_id", None)
         group = self.replication_groups.get(group_id) if group_id else None
+        if group is not None and is_sharded(group):
+            self.snapshots.pop(snapshot_name, None)
+            raise InvalidReplicationGroupState(
+                "Snapshots of a group with cluster mode enabled are not supported locally.")
         if group is not None and has_data_plane(group):
             snapshot.replication_group_id = group.replication_group_id
             snapshot.replication_group_description = group.description
@@ -546,12 +641,22 @@ def _wrap_modify_replication_group(original):
         backend = self.elasticache_backend
         failover = self._get_bool_param("AutomaticFailoverEnabled")
         multi_az = self._get_bool_param("MultiAZEnabled")
-        if failover is not None or multi_az is not None:
+        if is_sharded(group):
+            if failover is False:
+                raise InvalidParameterCombinationException(
+                    "Automatic failover cannot be disabled for Redis with cluster mode enabled.")
+            if multi_az and len(group.__dict__["_shards"][0]["members"]) < 2:
+                raise InvalidParameterCombinationException(
+                    "Multi-AZ requires at least one replica in each node group.")
+        elif failover is not None or multi_az is not None:
             _validate_failover_settings(
                 group.automatic_failover == "enabled" if failover is None else failover,
                 group.multi_az == "enabled" if multi_az is None else multi_az,
                 len(group.member_clusters))
         new_primary = self._get_param("PrimaryClusterId")
+        if new_primary is not None and is_sharded(group):
+            raise InvalidParameterCombinationException(
+                "PrimaryClusterId applies to groups with cluster mode disabled; use TestFailover per node group.")
         if new_primary is not None and new_primary not in group.member_clusters:
             raise InvalidParameterValueException(
                 f"Cache cluster {new_primary} is not a member of replication group "
@@ -600,10 +705,12 @@ def _wrap_modify_replication_group(original):
     return modify_replication_group
 
 
-def _group_with_data_plane(response):
+def _group_with_data_plane(response, replica_count=False):
+    """The group of a replica count change (`replica_count`, both cluster modes) or of a
+    TestFailover (cluster mode disabled only)."""
     group = response.elasticache_backend.describe_replication_groups(
         response._get_param("ReplicationGroupId"))[0]
-    if not has_data_plane(group):
+    if not has_data_plane(group) or (is_sharded(group) and not replica_count):
         raise InvalidReplicationGroupState(
             "This operation is supported locally for replication groups with cluster mode "
             "disabled only.")
@@ -614,8 +721,58 @@ def _group_with_data_plane(response):
     return group
 
 
+def _change_sharded_replicas(response, group, increase):
+    """Cluster mode enabled: NewReplicaCount replicas in every node group (the local
+    endpoint does not take a ReplicaConfiguration per node group)."""
+    new_count = response._get_int_param("NewReplicaCount")
+    if new_count is None or response._get_param("ReplicaConfiguration") or response._get_param("ReplicasToRemove"):
+        raise InvalidParameterValueException(
+            "Locally, the replicas of a group with cluster mode enabled change with NewReplicaCount, "
+            "the same count in every node group.")
+    shards = group.__dict__["_shards"]
+    current = len(shards[0]["members"]) - 1
+    if increase and not current < new_count <= MAX_CACHE_CLUSTERS - 1:
+        raise InvalidParameterValueException(
+            f"NewReplicaCount {new_count} must be greater than {current} and at most {MAX_CACHE_CLUSTERS - 1}.")
+    if not increase and not 0 <= new_count < current:
+        raise InvalidParameterValueException(
+            f"NewReplicaCount {new_count} must be less than the current replica count {current} and not negative.")
+    if new_count < 1 and group.multi_az == "enabled":
+        raise InvalidParameterCombinationException("Multi-AZ requires at least one replica in each node group.")
+    backend, group_id = response.elasticache_backend, group.replication_group_id
+    zones = _availability_zones(backend, [], new_count + 1)
+    try:
+        with _lock(group_id):
+            for index, shard in enumerate(shards, start=1):
+                members = shard["members"]
+                while len(members) < new_count + 1:
+                    number = max(int(cluster_id.rsplit("-", 1)[1]) for cluster_id in members) + 1
+                    cluster = _new_member_cluster(backend, group, f"{group_id}-{index:04d}-{number:03d}",
+                                                  zones[len(members)])
+                    cluster.__dict__["_address"] = redis_plane.start_node(
+                        runtime.state_dir, backend.region_name, group_id, cluster.cache_cluster_id, group.port,
+                        group.__dict__.get("_auth_tokens", []), cluster_mode=True)
+                    members.append(cluster.cache_cluster_id)
+                    group.member_clusters.append(cluster.cache_cluster_id)
+                    redis_plane.join_cluster(runtime.state_dir, backend.region_name, group_id,
+                                             cluster.cache_cluster_id, members[0], group.member_clusters)
+                while len(members) > new_count + 1:
+                    cluster_id = members.pop()
+                    redis_plane.leave_cluster(runtime.state_dir, backend.region_name, group_id, cluster_id,
+                                              [other for other in group.member_clusters if other != cluster_id])
+                    _remove_member(backend, group, cluster_id)
+    except (redis_plane.RedisDataPlaneError, redis.RedisError) as problem:
+        raise _data_plane_failure(problem) from problem
+    finally:
+        _refresh_topology(backend, group)
+    begin_transition(backend, group, "modifying")
+    return ActionResult({"ReplicationGroup": group})
+
+
 def increase_replica_count(self):
-    group = _group_with_data_plane(self)
+    group = _group_with_data_plane(self, replica_count=True)
+    if is_sharded(group):
+        return _change_sharded_replicas(self, group, increase=True)
     new_count = self._get_int_param("NewReplicaCount")
     current = len(replica_cluster_ids(group))
     # Cluster mode disabled: one ConfigureShard, node group 0001, whose
@@ -656,7 +813,9 @@ def increase_replica_count(self):
 
 
 def decrease_replica_count(self):
-    group = _group_with_data_plane(self)
+    group = _group_with_data_plane(self, replica_count=True)
+    if is_sharded(group):
+        return _change_sharded_replicas(self, group, increase=False)
     new_count = self._get_int_param("NewReplicaCount")
     to_remove = self._get_param("ReplicasToRemove") or []
     replicas = replica_cluster_ids(group)

@@ -372,3 +372,14 @@ def test_engine_upgrade_to_valkey_is_made_in_place():
     desired, changed, steps = plan(current, engine="valkey", engine_version="8.0")
     assert replacement_problems(current, desired, changed) == []
     assert [step.request for step in steps] == [{"Engine": "valkey", "EngineVersion": "8.0", "ApplyImmediately": False}]
+
+
+def test_cluster_mode_enabled_is_created_with_failover_only():
+    params = {"replication_group_id": "cache", "num_node_groups": 2, "replicas_per_node_group": 0}
+    assert validate_desired(desired_settings(params), params) == [
+        "automatic_failover: must be true with cluster mode enabled (ElastiCache requires automatic failover for it)"]
+    params.update(automatic_failover=True, multi_az=True)
+    assert validate_desired(desired_settings(params), params) == [
+        "multi_az: needs replicas_per_node_group of at least 1 with cluster mode enabled"]
+    params["replicas_per_node_group"] = 1
+    assert validate_desired(desired_settings(params), params) == []

@@ -167,3 +167,51 @@ def test_ziplist_names_are_refused_where_the_family_calls_them_listpack():
         "hash-max-listpack-entries (Redis 7 renamed the ziplist encoding listpack)",
         "elasticache_parameters.zset-max-ziplist-value: not a parameter of family redis7, which calls it "
         "zset-max-listpack-value (Redis 7 renamed the ziplist encoding listpack)"]
+
+
+SHARDED = {"elasticache_cluster_mode": "enabled", "elasticache_num_node_groups": 3,
+           "elasticache_replicas_per_node_group": 1, "elasticache_automatic_failover": True,
+           "elasticache_multi_az": True, "elasticache_availability_zones": []}
+
+
+def sharded(**changes):
+    return values(**{**SHARDED, **changes})
+
+
+def test_cluster_mode_enabled_needs_failover_and_a_replica_per_group_for_multi_az():
+    assert problems(sharded()) == []
+    # elasticache_num_cache_clusters is not used with cluster mode enabled, whatever it says.
+    assert problems(sharded(elasticache_num_cache_clusters=1)) == []
+    assert problems(sharded(elasticache_automatic_failover=False, elasticache_multi_az=False,
+                            elasticache_num_node_groups=501, elasticache_replicas_per_node_group=6)) == [
+        "elasticache_num_node_groups: must be between 1 and 500 (got 501)",
+        "elasticache_replicas_per_node_group: must be between 0 and 5 (got 6)",
+        "elasticache_automatic_failover: must be true with cluster mode enabled (ElastiCache requires automatic "
+        "failover for it)"]
+    assert problems(sharded(elasticache_replicas_per_node_group=0)) == [
+        "elasticache_multi_az: needs elasticache_replicas_per_node_group of at least 1 with cluster mode enabled"]
+
+
+def test_cluster_mode_enabled_refuses_zones_and_a_contrary_cluster_enabled_parameter():
+    assert problems(sharded(elasticache_availability_zones=["us-east-1a", "us-east-1b"],
+                            elasticache_parameters={"cluster-enabled": "no"})) == [
+        "elasticache_availability_zones: places the nodes of a group with cluster mode disabled; leave it empty with "
+        "elasticache_cluster_mode enabled",
+        "elasticache_parameters: cluster-enabled no contradicts elasticache_cluster_mode enabled; leave it out, the "
+        "role sets it"]
+    assert problems(values(elasticache_cluster_mode="disabled", elasticache_parameters={"cluster-enabled": "yes"})) == [
+        "elasticache_parameters: cluster-enabled yes contradicts elasticache_cluster_mode disabled; leave it out, the "
+        "role sets it"]
+
+
+def test_an_existing_group_keeps_its_cluster_mode_and_node_groups():
+    running = dict(RUNNING, num_node_groups=None)
+    mine = {"elasticache_subnet_group_name": "dbfleet-local-redis"}
+    assert offering_problems(values(elasticache_cluster_mode="disabled", **mine), NODE_TYPES, REDIS7,
+                             running=running) == []
+    (problem,) = offering_problems(sharded(**mine), NODE_TYPES, REDIS7, running=running)
+    assert problem.startswith("elasticache_cluster_mode: dbfleet-local runs with cluster mode disabled; ElastiCache "
+                              "does not switch an existing group")
+    (problem,) = offering_problems(sharded(**mine), NODE_TYPES, REDIS7, running=dict(RUNNING, num_node_groups=2))
+    assert problem.startswith("elasticache_num_node_groups: dbfleet-local has 2 node groups, 3 wanted; online "
+                              "resharding is not done")
