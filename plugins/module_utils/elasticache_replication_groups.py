@@ -194,8 +194,9 @@ def cluster_mode_problems(automatic_failover, multi_az, replicas_per_node_group,
     return problems
 
 
-def validate_desired(desired, params):
-    """Problems of the settings the group would have (arguments merged with what exists)."""
+def validate_desired(desired, params, current=None):
+    """Problems of the settings the group would have (arguments merged with what exists,
+    `current`); a switch of cluster mode is replacement_problems' to report."""
     problems = []
     nodes = node_count(desired)
     if desired["multi_az"] and not desired["automatic_failover"]:
@@ -204,7 +205,7 @@ def validate_desired(desired, params):
         option = "multi_az" if desired["multi_az"] else "automatic_failover"
         problems.append("%s: requires at least 2 nodes (num_cache_clusters is %d); add a replica first"
                         % (option, nodes))
-    if cluster_mode_enabled(desired):
+    if cluster_mode_enabled(desired) and (current is None or cluster_mode_enabled(current)):
         problems += cluster_mode_problems(desired["automatic_failover"], desired["multi_az"],
                                           desired["replicas_per_node_group"])
     if params.get("auth_token") is not None and not desired["transit_encryption"]:

@@ -701,7 +701,7 @@ def ensure_updated(module, client, group):
     current = current_settings(group, describe_primary_cluster(client, group))
     desired = desired_settings(params, current)
     changed = changed_settings(current, desired)
-    problems = validate_desired(desired, params) + replacement_problems(current, desired, changed)
+    problems = validate_desired(desired, params, current) + replacement_problems(current, desired, changed)
     if problems:
         fail_with_problems(module, problems)
     steps = plan_steps(current, desired, changed, params, group)
