@@ -53,3 +53,22 @@ def test_ansible_doc_renders_every_module():
         assert doc["doc"]["options"]
         assert doc["examples"].strip()
         assert doc["return"]
+
+
+def _import_name(path):
+    """The name pytest's default import mode gives a test module: its basename, prefixed by
+    the packages (directories with __init__.py) it is in."""
+    parts = [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").exists():
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    return ".".join(parts)
+
+
+def test_test_modules_have_unique_import_names():
+    """Two test modules of one import name: pytest fails to collect the second."""
+    names = {}
+    for path in sorted((REPO / "tests").rglob("test_*.py")):
+        names.setdefault(_import_name(path), []).append(path.relative_to(REPO).as_posix())
+    assert {name: paths for name, paths in names.items() if len(paths) > 1} == {}
