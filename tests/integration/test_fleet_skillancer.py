@@ -3,7 +3,7 @@ provisioned on the local endpoint as `make demo FLEET=skillancer ENV=prod` does,
 document's figures read back through boto3, the real PostgreSQL and the real Redis.
 
 The expected values are the document's, written here (examples/skillancer/README.md maps
-each to its variable); the alarm thresholds are asserted in test_alarms.py, on the same
+each to its variable); the alarm thresholds are asserted in test_fleet_skillancer_alarms.py, on the same
 environment.
 """
 

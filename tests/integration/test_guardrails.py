@@ -68,19 +68,21 @@ def test_waivers_with_reasons_pass_the_preflight(prod_like, local_aws):
     result = run_playbook(PLAYBOOK, prod_like, extra_vars={"dbfleet_guardrail_waivers": waivers},
                           env=guardrails_only(local_aws))
     assert result.recap["local-us-east-1"]["failed"] == 0
-    assert "guardrails of local: 10 rule(s) pass, 4 waived, 0 skipped" in result.stdout
+    assert "guardrails of local: 11 rule(s) pass, 4 waived, 0 skipped" in result.stdout
     for rule, message in VIOLATIONS.items():
         assert f"waived: {message} (reason: accepted for the test of {rule})" in result.stdout
     assert local_aws.recorder.calls(since) == []
 
 
-def test_deleting_without_a_final_snapshot_needs_a_waiver_in_prod(prod_like, local_aws):
+def test_deleting_without_a_final_snapshot_or_the_backups_needs_a_waiver_in_prod(prod_like, local_aws):
     waivers = [{"rule": rule, "reason": f"accepted for the test of {rule}"} for rule in VIOLATIONS]
-    skip = {"rds_skip_final_snapshot": True}
+    skip = {"rds_skip_final_snapshot": True, "rds_delete_automated_backups": True}
     refused = run_playbook(PLAYBOOK, prod_like, extra_vars={"dbfleet_guardrail_waivers": waivers, **skip},
                            env=guardrails_only(local_aws), expect_rc=2)
     assert "rule rds_final_snapshot: rds_skip_final_snapshot is true, must be false" in refused.stdout
-    waived = waivers + [{"rule": "rds_final_snapshot", "reason": "a scratch copy of prod, its data is not needed"}]
+    assert "rule rds_automated_backups_kept: rds_delete_automated_backups is true, must be false" in refused.stdout
+    waived = waivers + [{"rule": rule, "reason": "a scratch copy of prod, its data is not needed"}
+                        for rule in ("rds_final_snapshot", "rds_automated_backups_kept")]
     passed = run_playbook(PLAYBOOK, prod_like, extra_vars={"dbfleet_guardrail_waivers": waived, **skip},
                           env=guardrails_only(local_aws))
     assert passed.recap["local-us-east-1"]["failed"] == 0

@@ -5,7 +5,8 @@
 Alarms, topic, event subscription, notifications and dashboard are read back through
 boto3; the expected alarm set and thresholds are computed here from the prod inventory
 and from what RDS reports (allocated storage, the parameter group's max_connections).
-The tests run in file order; the last one changes the replica counts and puts them back.
+The tests run in file order, after test_fleet_skillancer.py (the group's modules run in name
+order); the last one changes the replica counts and leaves them: it is the group's last test.
 Every role's second run is local_env_rerun's (inventories/local mirrors these settings), and
 test_fleet_mosaic.py runs the alarm settings skillancer does not use a second time.
 """
@@ -165,7 +166,8 @@ def test_check_mode_makes_no_mutating_call(prod, local_aws, cloudwatch):
 
 def test_changing_the_replica_counts_adds_and_removes_alarms(prod, local_aws, cloudwatch, rds, elasticache):
     """Replica counts change and the CPU threshold goes to 70: alarms are added, removed and
-    updated in place (their tags re-applied); then everything goes back."""
+    updated in place (their tags re-applied). The last test of the skillancer_prod group: it
+    leaves prod so."""
     since = local_aws.recorder.mark()
     result = prod.run(**NO_USERS, rds_read_replica_count=2, elasticache_num_cache_clusters=2,
                       alarms_rds_cpu_percent=70)
@@ -188,14 +190,3 @@ def test_changing_the_replica_counts_adds_and_removes_alarms(prod, local_aws, cl
     assert not [name for name in found if f"-{removed}-" in name]
     subscription = rds.describe_event_subscriptions(SubscriptionName=f"{PREFIX}-rds-events")["EventSubscriptionsList"][0]
     assert sorted(subscription["SourceIdsList"]) == sorted([WRITER] + replicas(rds))
-
-    # Back to one replica: the rds role keeps a surplus replica, so remove it here;
-    # its alarms go with it from the managed set.
-    replica = f"{WRITER}-replica-2"
-    rds.modify_db_instance(DBInstanceIdentifier=replica, DeletionProtection=False, ApplyImmediately=True)
-    rds.delete_db_instance(DBInstanceIdentifier=replica, SkipFinalSnapshot=True)
-    prod.run(**NO_USERS)
-    found = alarms(cloudwatch)
-    assert set(found) == expected_names(replicas(rds), members(elasticache))
-    assert not [name for name in found if f"-{replica}-" in name]
-    assert found[writer_cpu]["Threshold"] == PROD_VARS["alarms_rds_cpu_percent"] == 80
