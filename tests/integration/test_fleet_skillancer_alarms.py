@@ -6,7 +6,7 @@ Alarms, topic, event subscription, notifications and dashboard are read back thr
 boto3; the expected alarm set and thresholds are computed here from the prod inventory
 and from what RDS reports (allocated storage, the parameter group's max_connections).
 The tests run in file order, after test_fleet_skillancer.py (the group's modules run in name
-order); the last one changes the replica counts and leaves them: it is the group's last test.
+order); the last one changes the replicas and leaves them: it is the group's last test.
 Every role's second run is local_env_rerun's (inventories/local mirrors these settings), and
 test_fleet_mosaic.py runs the alarm settings skillancer does not use a second time.
 """
@@ -164,13 +164,17 @@ def test_check_mode_makes_no_mutating_call(prod, local_aws, cloudwatch):
     assert alarms(cloudwatch) == before
 
 
-def test_changing_the_replica_counts_adds_and_removes_alarms(prod, local_aws, cloudwatch, rds, elasticache):
-    """Replica counts change and the CPU threshold goes to 70: alarms are added, removed and
-    updated in place (their tags re-applied). The last test of the skillancer_prod group: it
-    leaves prod so."""
+def test_changing_the_replicas_adds_and_removes_alarms(prod, local_aws, cloudwatch, rds, elasticache):
+    """Replica-1 goes (deleted here: the rds role keeps a surplus replica), replica-b comes,
+    one Redis node goes and the CPU threshold goes to 70, in one run: alarms and event
+    sources are added, removed and updated in place (their tags re-applied). The last test
+    of the skillancer_prod group: it leaves prod so."""
+    gone, new = f"{WRITER}-replica-1", f"{WRITER}-replica-b"
+    rds.modify_db_instance(DBInstanceIdentifier=gone, DeletionProtection=False, ApplyImmediately=True)
+    rds.delete_db_instance(DBInstanceIdentifier=gone, SkipFinalSnapshot=True)
     since = local_aws.recorder.mark()
-    result = prod.run(**NO_USERS, rds_read_replica_count=2, elasticache_num_cache_clusters=2,
-                      alarms_rds_cpu_percent=70)
+    result = prod.run(**NO_USERS, rds_read_replica_count=0, rds_read_replicas=[{"identifier": new}],
+                      elasticache_num_cache_clusters=2, alarms_rds_cpu_percent=70)
     assert result.recap[HOST]["failed"] == 0
     writer_cpu = f"{PREFIX}-rds-{WRITER}-cpu"
     assert alarms(cloudwatch)[writer_cpu]["Threshold"] == 70
@@ -180,13 +184,17 @@ def test_changing_the_replica_counts_adds_and_removes_alarms(prod, local_aws, cl
     tags = {t["Key"]: t["Value"] for t in cloudwatch.list_tags_for_resource(
         ResourceARN=alarms(cloudwatch)[writer_cpu]["AlarmArn"])["Tags"]}
     assert tags["dbfleet:alarms"] == PREFIX and tags["Environment"] == "prod"
-    assert replicas(rds) == [f"{WRITER}-replica-1", f"{WRITER}-replica-2"]
+    assert replicas(rds) == [new]
     clusters = members(elasticache)
     assert len(clusters) == 2
     found = alarms(cloudwatch)
     assert set(found) == expected_names(replicas(rds), clusters)
-    assert f"{PREFIX}-rds-{WRITER}-replica-2-replica-lag" in found
+    assert f"{PREFIX}-rds-{new}-replica-lag" in found
+    assert not [name for name in found if f"-{gone}-" in name]
     (removed,) = {f"{GROUP}-001", f"{GROUP}-002", f"{GROUP}-003"} - set(clusters)
     assert not [name for name in found if f"-{removed}-" in name]
     subscription = rds.describe_event_subscriptions(SubscriptionName=f"{PREFIX}-rds-events")["EventSubscriptionsList"][0]
-    assert sorted(subscription["SourceIdsList"]) == sorted([WRITER] + replicas(rds))
+    assert sorted(subscription["SourceIdsList"]) == [WRITER, new]
+    sources = [c["action"] for c in local_aws.recorder.mutating(since) if c["action"].endswith("FromSubscription")
+               or c["action"].endswith("ToSubscription")]
+    assert sorted(sources) == ["AddSourceIdentifierToSubscription", "RemoveSourceIdentifierFromSubscription"]
