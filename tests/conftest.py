@@ -15,8 +15,8 @@ Helpers (import with ``from conftest import run_playbook, pg_connect``):
                     run's calls are written to .build/iam/runs/ (record_playbook_run),
                     which tests/policy reads.
     pg_connect   -- psycopg2 connection to a data-plane PostgreSQL.
-    read_secret, describe_db_instance, db_parameters -- a secret's JSON; one DB instance
-                    described; a DB parameter group's effective values.
+    read_secret, describe_db_instance, db_parameters, cache_parameters -- a secret's JSON;
+                    one DB instance described; a DB or cache parameter group's effective values.
     port_answers -- whether something listens on a loopback address and port.
 
 Shared environments (integration tests; see the section at the end):
@@ -47,7 +47,8 @@ if str(REPO_ROOT) not in sys.path:
 
 # Re-exported to the tests (from conftest import ...).
 from tools.local_aws.client import (  # noqa: E402  pylint: disable=unused-import
-    DUMMY_CREDENTIALS, VENV_BIN, LocalAws, ansible_environment, db_parameters, describe_db_instance, endpoint_port,
+    DUMMY_CREDENTIALS, VENV_BIN, LocalAws, ansible_environment, cache_parameters, db_parameters, describe_db_instance,
+    endpoint_port,
     endpoint_state_dir, free_port, parse_recap, pg_connect, port_answers, read_secret, redis_answers, redis_connect,
     run_ansible_playbook)
 

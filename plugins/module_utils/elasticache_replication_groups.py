@@ -447,15 +447,24 @@ def immutable_problems(current, desired, names=None):
             for name in IMMUTABLE_SETTINGS if _differs(name, desired.get(name), current[name])]
 
 
+def cluster_layout_change(current_node_groups, desired_node_groups):
+    """What of the layout an existing group cannot change here: "cluster mode" (a count of
+    None is cluster mode disabled), "node groups" (resharding), or None."""
+    if (current_node_groups is None) != (desired_node_groups is None):
+        return "cluster mode"
+    return "node groups" if current_node_groups != desired_node_groups else None
+
+
 def replacement_problems(current, desired, changed):
     """Changes ElastiCache cannot make in place, or that this module does not make."""
     problems = immutable_problems(current, desired)
-    if cluster_mode_enabled(current) != cluster_mode_enabled(desired):
+    layout_change = cluster_layout_change(current["num_node_groups"], desired["num_node_groups"])
+    if layout_change == "cluster mode":
         problems.append(_must_replace(
             "num_node_groups", "cluster mode %s" % ("enabled" if cluster_mode_enabled(current) else "disabled"),
             "cluster mode %s" % ("enabled" if cluster_mode_enabled(desired) else "disabled"),
             "this module does not migrate between cluster modes"))
-    elif "num_node_groups" in changed:
+    elif layout_change == "node groups":
         problems.append("num_node_groups: the group has %s node groups, %s wanted; online resharding is not "
                         "done by this module (use ModifyReplicationGroupShardConfiguration)"
                         % (current["num_node_groups"], desired["num_node_groups"]))

@@ -6,14 +6,14 @@ import yaml
 from redis.cluster import ClusterNode, RedisCluster
 
 from conftest import (LOCAL_HOST as HOST, LOCAL_INVENTORY as INVENTORY, LOCAL_REGION as REGION, REPO_ROOT, ROLES,
-                      ansible_environment, read_secret as secret, run_playbook)
+                      ansible_environment, cache_parameters, read_secret as secret, run_playbook)
 
 PLAYBOOK = "playbooks/provision.yml"
 CACHE_VARS = yaml.safe_load((REPO_ROOT / INVENTORY / "group_vars/local/elasticache.yml").read_text())
 ELASTICACHE_ONLY = {f"{role}_enabled": role == "elasticache" for role in ROLES}
 
 
-def test_cluster_mode_enabled_shards_the_keys_and_converges(local_aws):
+def test_cluster_mode_enabled_shards_the_keys_and_converges(local_aws, elasticache):
     """The elasticache role with elasticache_cluster_mode enabled: a new group of two node
     groups, the parameter group with cluster-enabled yes, a connection secret with the
     configuration endpoint a cluster client starts from; then no change, and a replica more
@@ -28,7 +28,6 @@ def test_cluster_mode_enabled_shards_the_keys_and_converges(local_aws):
         "elasticache_replicas_per_node_group": 1,
     }
     group_id = sharded["elasticache_replication_group_id"]
-    elasticache = local_aws.client("elasticache", REGION)
     env = ansible_environment(local_aws)
 
     def provision(**changes):
@@ -43,10 +42,7 @@ def test_cluster_mode_enabled_shards_the_keys_and_converges(local_aws):
                    for cluster_id in group["MemberClusters"]]
         assert {member["CacheParameterGroup"]["CacheParameterGroupName"] for member in members} == {
             f"{group_id}-redis7"}
-        pages = elasticache.get_paginator("describe_cache_parameters").paginate(
-            CacheParameterGroupName=f"{group_id}-redis7")
-        values = {parameter["ParameterName"]: parameter.get("ParameterValue")
-                  for page in pages for parameter in page["Parameters"]}
+        values = cache_parameters(elasticache, f"{group_id}-redis7")
         assert values["cluster-enabled"] == "yes"
         assert values["maxmemory-policy"] == CACHE_VARS["elasticache_parameters"]["maxmemory-policy"]
 

@@ -16,7 +16,7 @@ import redis
 import yaml
 
 from conftest import (LOCAL_HOST as HOST, LOCAL_INVENTORY as INVENTORY, LOCAL_REGION as REGION, REPO_ROOT,
-                      read_secret as secret)
+                      cache_parameters, read_secret as secret)
 
 # The session's local environment: these modules run on one xdist worker, in this order.
 XDIST_GROUP = "local_env"
@@ -144,10 +144,7 @@ def test_replication_group_matches_the_inventory(provisioned, elasticache):
 
 
 def test_parameter_group_holds_the_production_parameters(provisioned, elasticache, local_aws):
-    pages = elasticache.get_paginator("describe_cache_parameters").paginate(
-        CacheParameterGroupName=PARAMETER_GROUP)
-    values = {p["ParameterName"]: p.get("ParameterValue")
-              for page in pages for p in page["Parameters"]}
+    values = cache_parameters(elasticache, PARAMETER_GROUP)
     wanted = {name: str(value) for name, value in CACHE_VARS["elasticache_parameters"].items()}
     assert {name: values[name] for name in wanted} == wanted
 

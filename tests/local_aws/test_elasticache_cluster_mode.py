@@ -10,13 +10,6 @@ from redis.cluster import ClusterNode, RedisCluster
 
 from tools.local_aws.dataplane import redis as redis_plane
 
-REGION = "us-east-1"
-
-
-@pytest.fixture
-def elasticache(local_aws):
-    return local_aws.client("elasticache", region=REGION)
-
 
 @pytest.fixture
 def cluster_parameter_group(elasticache):

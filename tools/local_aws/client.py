@@ -175,6 +175,12 @@ def db_parameters(rds, group):
     return {p["ParameterName"]: p.get("ParameterValue") for page in pages for p in page["Parameters"]}
 
 
+def cache_parameters(elasticache, group):
+    """{name: value} of a cache parameter group: the values set in it, else the family's."""
+    pages = elasticache.get_paginator("describe_cache_parameters").paginate(CacheParameterGroupName=group)
+    return {p["ParameterName"]: p.get("ParameterValue") for page in pages for p in page["Parameters"]}
+
+
 def redis_connect(endpoint, password=None):
     """redis-py client of a data-plane node at endpoint (address, port), without retries."""
     address, port = endpoint

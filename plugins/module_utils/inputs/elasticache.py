@@ -13,6 +13,7 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_parameters
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_CACHE_CLUSTERS
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_NODE_GROUPS
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_REPLICAS_PER_NODE_GROUP
+from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import cluster_layout_change
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import cluster_mode_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_ID_LENGTH
 from ansible_collections.dbfleet.aws.plugins.module_utils.elasticache_replication_groups import MAX_SNAPSHOT_RETENTION_DAYS
@@ -156,14 +157,16 @@ IMMUTABLE_VARIABLES = {"port": "elasticache_port", "at_rest_encryption": "elasti
 
 def _running_cluster_mode_problems(values, running):
     """Cluster mode and the node group count stay what the group was created with."""
-    mode, running_mode = values.get("elasticache_cluster_mode"), \
-        "enabled" if running.get("num_node_groups") is not None else "disabled"
-    if mode is not None and mode != running_mode:
+    mode, running_shards = values.get("elasticache_cluster_mode"), running.get("num_node_groups")
+    if mode is None:
+        return []
+    shards = (values.get("elasticache_num_node_groups") or running_shards or 1) if mode == "enabled" else None
+    change = cluster_layout_change(running_shards, shards)
+    if change == "cluster mode":
         return ["elasticache_cluster_mode: %s runs with cluster mode %s; ElastiCache does not switch an existing "
                 "group, create a new one (for example from a snapshot)"
-                % (values.get("elasticache_replication_group_id"), running_mode)]
-    shards = values.get("elasticache_num_node_groups")
-    if mode == "enabled" and shards is not None and shards != running["num_node_groups"]:
+                % (values.get("elasticache_replication_group_id"), "disabled" if running_shards is None else "enabled")]
+    if change == "node groups":
         return ["elasticache_num_node_groups: %s has %d node groups, %d wanted; online resharding is not done by "
                 "this collection (ModifyReplicationGroupShardConfiguration)"
                 % (values.get("elasticache_replication_group_id"), running["num_node_groups"], shards)]

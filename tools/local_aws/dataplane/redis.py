@@ -218,9 +218,7 @@ def form_cluster(state_dir, region, group_id, shards):
 
     def settled(cluster_id):  # this node sees every slot served and every replica
         node = client(cluster_id)
-        return node.cluster("INFO")["cluster_state"] == "ok" and \
-            sum("slave" in line.split()[2].split(",")
-                for line in node.execute_command("CLUSTER", "NODES").splitlines()) == replicas
+        return node.cluster("INFO")["cluster_state"] == "ok" and len(_replica_node_ids(node)) == replicas
 
     _wait(lambda: all(settled(cluster_id) for cluster_id in members),
           f"the cluster of {group_id} did not settle")
@@ -252,11 +250,8 @@ def join_cluster(state_dir, region, group_id, cluster_id, primary_cluster_id, me
     _persist(node)
     node_id = node.execute_command("CLUSTER", "MYID")
 
-    def known_as_replica(other):
-        return any(line.startswith(node_id) and "slave" in line.split()[2].split(",") for line in admin_connection(
-            state_dir, region, group_id, other).execute_command("CLUSTER", "NODES").splitlines())
-
-    _wait(lambda: all(known_as_replica(other) for other in member_cluster_ids),
+    _wait(lambda: all(node_id in _replica_node_ids(admin_connection(state_dir, region, group_id, other))
+                      for other in member_cluster_ids),
           f"the cluster of {group_id} did not learn of {cluster_id}")
 
 
@@ -268,6 +263,12 @@ def leave_cluster(state_dir, region, group_id, cluster_id, remaining_cluster_ids
         client = admin_connection(state_dir, region, group_id, other)
         client.execute_command("CLUSTER", "FORGET", node_id)
         _persist(client)
+
+
+def _replica_node_ids(client):
+    """The node ids a cluster node knows as replicas (CLUSTER NODES: id, address, flags, ...)."""
+    return {fields[0] for fields in map(str.split, client.execute_command("CLUSTER", "NODES").splitlines())
+            if "slave" in fields[2].split(",")}
 
 
 def _wait(condition, failure):
@@ -295,11 +296,8 @@ def _wait_until_answering(state_dir, region, group_id, cluster_id):
 def wait_for_sync(state_dir, region, group_id, cluster_id):
     """Block until a replica has finished its initial synchronisation."""
     client = admin_connection(state_dir, region, group_id, cluster_id)
-    deadline = time.monotonic() + REPLICA_SYNC_TIMEOUT_SECONDS
-    while client.info("replication").get("master_link_status") != "up":
-        if time.monotonic() > deadline:
-            raise RedisDataPlaneError(f"replica {cluster_id} did not synchronise")
-        time.sleep(0.05)
+    _wait(lambda: client.info("replication").get("master_link_status") == "up",
+          f"replica {cluster_id} did not synchronise")
 
 
 def _persist(client):

@@ -31,9 +31,9 @@ NumNodeGroups shards of 1 + ReplicasPerNodeGroup nodes, members "<group>-0001-00
 are one real Redis Cluster, the hash slots split evenly over the shards; NodeGroups carry
 each shard's Slots, and ConfigurationEndpoint the first primary's address. Automatic
 failover is required, and a parameter group with cluster-enabled yes (cluster mode
-disabled needs no). Modify, parameters, tokens and deletion work as above; replica count
-changes, TestFailover, resharding, snapshots and seeding from a snapshot are refused as
-not supported locally.
+disabled needs no). Modify, parameters, tokens and deletion work as above, and replica
+count changes (NewReplicaCount) apply to every node group; TestFailover, resharding,
+snapshots and seeding from a snapshot are refused as not supported locally.
 
 Groups built from an existing cluster (PrimaryClusterId) keep moto's metadata-only behaviour.
 """
@@ -245,10 +245,12 @@ def _new_member_cluster(backend, group, cluster_id, zone):
 
 
 def _start_member(backend, group, cluster, primary_id=None, rdb_file=None):
+    """Start a member's server: a replica of primary_id (cluster mode disabled), or a node
+    of a group with cluster mode enabled, which the Redis Cluster then joins."""
     cluster.__dict__["_address"] = redis_plane.start_node(
         runtime.state_dir, backend.region_name, group.replication_group_id,
         cluster.cache_cluster_id, group.port, group.__dict__.get("_auth_tokens", []),
-        primary_cluster_id=primary_id, rdb_file=rdb_file)
+        primary_cluster_id=primary_id, rdb_file=rdb_file, cluster_mode=is_sharded(group))
     if primary_id:
         redis_plane.wait_for_sync(runtime.state_dir, backend.region_name,
                                   group.replication_group_id, cluster.cache_cluster_id)
@@ -301,6 +303,16 @@ def _validate_windows(snapshot_window, maintenance_window):
         raise InvalidParameterValueException(
             f"Invalid maintenance window {maintenance_window}; the format is "
             f"ddd:hh24:mi-ddd:hh24:mi.")
+
+
+def _validate_sharded_failover(automatic_failover, multi_az, replicas_per_node_group):
+    """Cluster mode enabled: automatic failover always, Multi-AZ with a replica per node group."""
+    if not automatic_failover:
+        raise InvalidParameterCombinationException(
+            "Redis with cluster mode enabled needs automatic failover enabled.")
+    if multi_az and replicas_per_node_group < 1:
+        raise InvalidParameterCombinationException(
+            "Multi-AZ requires at least one replica in each node group.")
 
 
 def _validate_failover_settings(automatic_failover, multi_az, node_count):
@@ -414,12 +426,7 @@ def _create_sharded_group(backend, original, kwargs):
     if not 0 <= replicas <= MAX_CACHE_CLUSTERS - 1:
         raise InvalidParameterValueException(
             f"ReplicasPerNodeGroup must be between 0 and {MAX_CACHE_CLUSTERS - 1}; {replicas} was given.")
-    if not kwargs.get("automatic_failover_enabled"):
-        raise InvalidParameterCombinationException(
-            "Redis with cluster mode enabled cannot be created with automatic failover disabled.")
-    if kwargs.get("multi_az_enabled") and not replicas:
-        raise InvalidParameterCombinationException(
-            "Multi-AZ requires at least one replica in each node group.")
+    _validate_sharded_failover(kwargs.get("automatic_failover_enabled"), kwargs.get("multi_az_enabled"), replicas)
     if kwargs.get("snapshot_name"):
         raise InvalidParameterCombinationException(
             "Seeding a group with cluster mode enabled from a snapshot is not supported locally.")
@@ -438,10 +445,7 @@ def _create_sharded_group(backend, original, kwargs):
     try:
         with _lock(group.replication_group_id):
             for cluster in clusters:
-                cluster.__dict__["_address"] = redis_plane.start_node(
-                    runtime.state_dir, backend.region_name, group.replication_group_id,
-                    cluster.cache_cluster_id, group.port, group.__dict__["_auth_tokens"],
-                    cluster_mode=True)
+                _start_member(backend, group, cluster)
             slots = redis_plane.form_cluster(runtime.state_dir, backend.region_name,
                                              group.replication_group_id, layout)
     except (redis_plane.RedisDataPlaneError, redis.RedisError, OSError) as problem:
@@ -642,12 +646,8 @@ def _wrap_modify_replication_group(original):
         failover = self._get_bool_param("AutomaticFailoverEnabled")
         multi_az = self._get_bool_param("MultiAZEnabled")
         if is_sharded(group):
-            if failover is False:
-                raise InvalidParameterCombinationException(
-                    "Automatic failover cannot be disabled for Redis with cluster mode enabled.")
-            if multi_az and len(group.__dict__["_shards"][0]["members"]) < 2:
-                raise InvalidParameterCombinationException(
-                    "Multi-AZ requires at least one replica in each node group.")
+            _validate_sharded_failover(failover is not False, multi_az,
+                                       len(group.__dict__["_shards"][0]["members"]) - 1)
         elif failover is not None or multi_az is not None:
             _validate_failover_settings(
                 group.automatic_failover == "enabled" if failover is None else failover,
@@ -721,6 +721,20 @@ def _group_with_data_plane(response, replica_count=False):
     return group
 
 
+def _replica_change(backend, group, change):
+    """Make a replica count change (`change()`) under the group's lock; the topology is
+    read again whatever happens. Returns the action's result."""
+    try:
+        with _lock(group.replication_group_id):
+            change()
+    except (redis_plane.RedisDataPlaneError, redis.RedisError) as problem:
+        raise _data_plane_failure(problem) from problem
+    finally:
+        _refresh_topology(backend, group)
+    begin_transition(backend, group, "modifying")
+    return ActionResult({"ReplicationGroup": group})
+
+
 def _change_sharded_replicas(response, group, increase):
     """Cluster mode enabled: NewReplicaCount replicas in every node group (the local
     endpoint does not take a ReplicaConfiguration per node group)."""
@@ -737,36 +751,29 @@ def _change_sharded_replicas(response, group, increase):
     if not increase and not 0 <= new_count < current:
         raise InvalidParameterValueException(
             f"NewReplicaCount {new_count} must be less than the current replica count {current} and not negative.")
-    if new_count < 1 and group.multi_az == "enabled":
-        raise InvalidParameterCombinationException("Multi-AZ requires at least one replica in each node group.")
+    _validate_sharded_failover(True, group.multi_az == "enabled", new_count)
     backend, group_id = response.elasticache_backend, group.replication_group_id
     zones = _availability_zones(backend, [], new_count + 1)
-    try:
-        with _lock(group_id):
-            for index, shard in enumerate(shards, start=1):
-                members = shard["members"]
-                while len(members) < new_count + 1:
-                    number = max(int(cluster_id.rsplit("-", 1)[1]) for cluster_id in members) + 1
-                    cluster = _new_member_cluster(backend, group, f"{group_id}-{index:04d}-{number:03d}",
-                                                  zones[len(members)])
-                    cluster.__dict__["_address"] = redis_plane.start_node(
-                        runtime.state_dir, backend.region_name, group_id, cluster.cache_cluster_id, group.port,
-                        group.__dict__.get("_auth_tokens", []), cluster_mode=True)
-                    members.append(cluster.cache_cluster_id)
-                    group.member_clusters.append(cluster.cache_cluster_id)
-                    redis_plane.join_cluster(runtime.state_dir, backend.region_name, group_id,
-                                             cluster.cache_cluster_id, members[0], group.member_clusters)
-                while len(members) > new_count + 1:
-                    cluster_id = members.pop()
-                    redis_plane.leave_cluster(runtime.state_dir, backend.region_name, group_id, cluster_id,
-                                              [other for other in group.member_clusters if other != cluster_id])
-                    _remove_member(backend, group, cluster_id)
-    except (redis_plane.RedisDataPlaneError, redis.RedisError) as problem:
-        raise _data_plane_failure(problem) from problem
-    finally:
-        _refresh_topology(backend, group)
-    begin_transition(backend, group, "modifying")
-    return ActionResult({"ReplicationGroup": group})
+
+    def change():
+        for index, shard in enumerate(shards, start=1):
+            members = shard["members"]
+            while len(members) < new_count + 1:
+                number = max(int(cluster_id.rsplit("-", 1)[1]) for cluster_id in members) + 1
+                cluster = _new_member_cluster(backend, group, f"{group_id}-{index:04d}-{number:03d}",
+                                              zones[len(members)])
+                _start_member(backend, group, cluster)
+                members.append(cluster.cache_cluster_id)
+                group.member_clusters.append(cluster.cache_cluster_id)
+                redis_plane.join_cluster(runtime.state_dir, backend.region_name, group_id,
+                                         cluster.cache_cluster_id, members[0], group.member_clusters)
+            while len(members) > new_count + 1:
+                cluster_id = members.pop()
+                redis_plane.leave_cluster(runtime.state_dir, backend.region_name, group_id, cluster_id,
+                                          [other for other in group.member_clusters if other != cluster_id])
+                _remove_member(backend, group, cluster_id)
+
+    return _replica_change(backend, group, change)
 
 
 def increase_replica_count(self):
@@ -801,15 +808,7 @@ def increase_replica_count(self):
         raise InvalidParameterValueException(
             f"NewReplicaCount must not exceed {MAX_CACHE_CLUSTERS - 1}.")
     backend = self.elasticache_backend
-    try:
-        with _lock(group.replication_group_id):
-            _add_replicas(backend, group, new_count - current, zones)
-    except (redis_plane.RedisDataPlaneError, redis.RedisError) as problem:
-        raise _data_plane_failure(problem) from problem
-    finally:
-        _refresh_topology(backend, group)
-    begin_transition(backend, group, "modifying")
-    return ActionResult({"ReplicationGroup": group})
+    return _replica_change(backend, group, lambda: _add_replicas(backend, group, new_count - current, zones))
 
 
 def decrease_replica_count(self):
@@ -840,12 +839,12 @@ def decrease_replica_count(self):
             "A replication group with automatic failover enabled needs at least one "
             "replica.")
     backend = self.elasticache_backend
-    with _lock(group.replication_group_id):
+
+    def change():
         for cluster_id in set(to_remove):
             _remove_member(backend, group, cluster_id)
-    _refresh_topology(backend, group)
-    begin_transition(backend, group, "modifying")
-    return ActionResult({"ReplicationGroup": group})
+
+    return _replica_change(backend, group, change)
 
 
 def test_failover(self):
