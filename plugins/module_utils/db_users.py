@@ -4,7 +4,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """The db_users role's plans, without a database call: every user with its defaults filled
-in, the grants and revokes for community.postgresql.postgresql_privs, and the row-level
+in, the grants and revokes for dbfleet.aws.postgresql_grants, and the row-level
 security policies with the digest that tells whether one changed. Used by
 plugins/filter/db_users.py and the role's input rules."""
 
@@ -32,7 +32,7 @@ ALL_PRIVILEGES = {
     "sequences": ["USAGE", "SELECT", "UPDATE"],
     "functions": ["EXECUTE"],
 }
-# postgresql_privs type and default-privileges object class of each object type.
+# Grant type and default-privileges object class of each object type.
 OBJECT_TYPES = {
     "tables": {"type": "table", "default": "TABLES"},
     "sequences": {"type": "sequence", "default": "SEQUENCES"},
@@ -63,7 +63,8 @@ def user_specs(users, default_database, default_schemas, secret_prefix):
 
 def _items(user, database):
     """What one user needs in one database: CONNECT, USAGE on each schema, the profile's
-    privileges on each object type (and as default privileges), what it leaves out revoked."""
+    privileges on each object type and as default privileges, what it leaves out revoked
+    from both."""
     items = [{"database": database, "type": "database", "objs": database, "privs": "CONNECT", "state": "present"}]
     for schema in user["schemas"]:
         items.append({"database": database, "type": "schema", "objs": schema, "privs": "USAGE", "state": "present"})
@@ -74,14 +75,13 @@ def _items(user, database):
                 if privileges:
                     items.append({"database": database, "type": names["type"], "schema": schema,
                                   "privs": ",".join(privileges), "state": state})
-            if granted:
-                items.append({"database": database, "type": "default_privs", "schema": schema,
-                              "objs": names["default"], "privs": ",".join(granted), "state": "present"})
+                    items.append({"database": database, "type": "default_privs", "schema": schema,
+                                  "objs": names["default"], "privs": ",".join(privileges), "state": state})
     return items
 
 
 def grant_plan(specs):
-    """Grants and revokes for postgresql_privs, users with the same grant on the same objects
+    """Grants and revokes for postgresql_grants, users with the same grant on the same objects
     merged into one item with their names in `roles`, in the order first needed."""
     merged = {}
     for user in specs:
@@ -139,13 +139,6 @@ def rls_plan(states, specs):
                              for row in rows
                              if row["comment"].startswith(POLICY_DIGEST_PREFIX) and (row["table"], row["policy"]) not in listed]
     return plan
-
-
-def objects_by_schema(results):
-    """{"<database>.<schema>": counts row} from the per-schema object query's loop results
-    (`item` with database and schema, `query_result` one row)."""
-    return dict(("%s.%s" % (result["item"]["database"], result["item"]["schema"]), result["query_result"][0])
-                for result in results)
 
 
 def choose_passwords(specs, stored, rotate, length):

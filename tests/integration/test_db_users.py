@@ -173,6 +173,35 @@ def test_check_mode_changes_nothing(provisioned, local_aws):
         user_secret(local_aws, "etl_user")
 
 
+def test_privilege_drift_is_shown_in_check_mode_and_corrected_in_one_task(provisioned, local_aws):
+    """Drift made by hand on a table and on the default privileges: the diff lists it, check
+    mode leaves it, the next run puts back exactly the profile's privileges."""
+    with closing(master(local_aws)) as connection:
+        owner = query(connection, "SELECT current_user")[0][0]
+        query(connection, "REVOKE SELECT ON companies FROM readonly_user")
+        query(connection, "GRANT TRUNCATE ON companies TO readonly_user")
+        query(connection, f'ALTER DEFAULT PRIVILEGES FOR ROLE "{owner}" IN SCHEMA public '
+                          "GRANT INSERT ON TABLES TO readonly_user")
+    drifted = catalog(local_aws)
+
+    checked = run_users(local_aws, check=True)
+    assert catalog(local_aws) == drifted
+    diff = " ".join(checked.stdout.split())
+    for line in ("- - TRUNCATE on table public.companies", "+ - SELECT on table public.companies",
+                 f"- - INSERT on tables created by {owner} in schema public (default)"):
+        assert line in diff
+
+    result = run_users(local_aws)
+    assert result.recap[HOST]["changed"] >= 1
+    with closing(master(local_aws)) as connection:
+        query(connection, "CREATE TABLE drift_check (id int)")
+    with closing(connect_as(local_aws, "readonly_user")) as connection:
+        assert query(connection, "SELECT count(*) FROM drift_check") == [(0,)]
+        for statement in ("TRUNCATE companies", "INSERT INTO drift_check VALUES (1)"):
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                query(connection, statement)
+
+
 def test_unlisted_user_is_kept_without_purge_and_removed_with_it(provisioned, local_aws):
     with closing(master(local_aws)) as connection:
         query(connection, "GRANT CREATE ON SCHEMA public TO analytics_user")

@@ -34,14 +34,17 @@ def test_build_produces_an_artifact_without_dev_files(tmp_path):
         assert not any(n.startswith(dev_only) for n in names), dev_only
 
 
-def test_every_module_is_in_the_action_group():
+def test_every_module_is_in_its_action_group():
+    """AWS modules in `aws`, PostgreSQL modules in `postgresql`: one module_defaults entry
+    sets the region and endpoint, or the connection, of the other collections' modules too."""
     runtime = yaml.safe_load((REPO / "meta" / "runtime.yml").read_text())
     assert MODULES, "no modules found"
-    group = runtime["action_groups"]["aws"]
-    assert set(MODULES) <= set(entry for entry in group if isinstance(entry, str))
-    # One module_defaults entry sets the region and endpoint of the other collections' modules too.
-    extended = [entry["metadata"]["extend_group"] for entry in group if isinstance(entry, dict)]
-    assert extended == [["amazon.aws.aws", "community.aws.aws"]]
+    groups = runtime["action_groups"]
+    postgresql = [module for module in MODULES if module.startswith("postgresql_")]
+    for name, modules, extended in (("aws", set(MODULES) - set(postgresql), ["amazon.aws.aws", "community.aws.aws"]),
+                                    ("postgresql", set(postgresql), ["community.postgresql.all"])):
+        assert modules == set(entry for entry in groups[name] if isinstance(entry, str)), name
+        assert [entry["metadata"]["extend_group"] for entry in groups[name] if isinstance(entry, dict)] == [extended]
 
 
 def test_ansible_doc_renders_every_module():

@@ -10,7 +10,6 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import PASSWO
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import choose_passwords
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import grant_plan
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import iam_connect_policy
-from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import objects_by_schema
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import policy_specs
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import rls_plan
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import user_specs
@@ -49,8 +48,12 @@ def test_grant_plan_merges_users_with_the_same_grant_and_revokes_the_rest():
     assert table_revokes == {("app_user",): "TRUNCATE,REFERENCES,TRIGGER",
                              ("readonly_user",): "INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER",
                              ("etl",): "INSERT,UPDATE,DELETE,REFERENCES,TRIGGER"}
-    defaults = [item for item in plan if item["type"] == "default_privs" and item["objs"] == "FUNCTIONS"]
-    assert defaults == []  # no profile here grants EXECUTE
+    # No profile here grants EXECUTE: it is revoked from the functions and their default privileges.
+    functions = [(item["type"], item["state"]) for item in plan if "EXECUTE" in item["privs"]]
+    assert sorted(set(functions)) == [("default_privs", "absent"), ("function", "absent")]
+    table_defaults = {tuple(item["roles"]): item["privs"] for item in plan
+                      if item["type"] == "default_privs" and item["objs"] == "TABLES" and item["state"] == "absent"}
+    assert table_defaults == table_revokes
     assert {item["database"] for item in plan if "etl" in item["roles"]} == {"warehouse"}
 
 
@@ -132,13 +135,6 @@ def test_passwords_are_kept_unless_rotated_and_new_ones_use_the_safe_alphabet():
     rotated = choose_passwords(specs, {"app_user": "kept-password"}, True, "24")
     assert rotated["app_user"] != "kept-password" and len(rotated["app_user"]) == 24
     assert choose_passwords(specs, {}, False, 40)["new_user"] != chosen["new_user"]
-
-
-def test_objects_by_schema_keys_each_count_row_by_database_and_schema():
-    results = [{"item": {"database": "app", "schema": "public"}, "query_result": [{"table": 3, "sequence": 1}]},
-               {"item": {"database": "warehouse", "schema": "staging"}, "query_result": [{"table": 0, "sequence": 0}]}]
-    assert objects_by_schema(results) == {"app.public": {"table": 3, "sequence": 1},
-                                          "warehouse.staging": {"table": 0, "sequence": 0}}
 
 
 def test_a_user_with_iam_auth_needs_iam_authentication_on_the_instance():
