@@ -17,7 +17,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 COLLECTION_LINK := .build/collections/ansible_collections/dbfleet/aws
 
 .PHONY: help demo demo-inventory psql test test-fast up down status venv venv-test system-deps system-deps-test collection \
-        lint sanity unit local-aws-tests integration molecule build docs clean
+        lint sanity unit local-aws-tests integration molecule build docs bench clean
 
 help:
 	@echo "make demo   set everything up and provision the local environment"
@@ -26,6 +26,7 @@ help:
 	@echo "make test-fast   unit and packaging tests, sanity on changed files"
 	@echo "make up | down | status   the local AWS endpoint"
 	@echo "make psql   psql on the demo's writer (SECRET=<connection secret> for another user)"
+	@echo "make bench   the benchmarks of bench/ on the local endpoint (figures in .build/bench, docs/performance.md)"
 
 # --- setup -----------------------------------------------------------------
 # .venv links to a virtualenv cached per Python version and requirement files,
@@ -136,6 +137,14 @@ molecule: venv-test system-deps collection
 docs: venv-test collection
 	$(PY) tools/docs/parameter_group_returns.py
 	$(PY) tools/docs/generate_reference.py
+
+# Figures, never assertions (docs/performance.md): a converged provision.yml, snapshot
+# pruning against the amazon.aws task loop, snapshots and restores of the data plane.
+bench: up
+	mkdir -p .build/bench
+	$(PY) bench/provision_converged.py --json .build/bench/provision_converged.json
+	$(PY) bench/snapshot_prune.py
+	$(PY) bench/rds_backups.py
 
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path .build/dist

@@ -66,8 +66,8 @@ def main():
     created = [source]
     names = ["%s-%04d" % (source, index) for index in range(args.count)]
     try:
-        endpoint = rds.describe_db_instances(DBInstanceIdentifier=source)["DBInstances"][0]["Endpoint"]
-        with pg_connect(endpoint["Address"], endpoint["Port"], "bench", PASSWORD, "bench") as connection:
+        address = rds.describe_db_instances(DBInstanceIdentifier=source)["DBInstances"][0]["Endpoint"]
+        with pg_connect(address["Address"], address["Port"], "bench", PASSWORD, "bench") as connection:
             connection.cursor().execute("CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v "
                                         "FROM generate_series(1, %s) g", (args.rows,))
         api = [timed(lambda name=name: rds.create_db_snapshot(DBInstanceIdentifier=source,

@@ -129,6 +129,23 @@ def test_first_n_throttling_then_success_with_botocore_retries(faults):
     assert outcomes == [(400, "Throttling"), (400, "Throttling"), (200, None)]
 
 
+def test_a_star_rule_faults_every_action_of_its_service_only(faults):
+    faults.set_faults([{"action": "*", "service": "rds", "first_n": 2, "error": "503"}])
+    rds = faults.client("rds", retries={"mode": "standard", "total_max_attempts": 1})
+    since = faults.recorder.mark()
+
+    faults.client("secretsmanager").list_secrets()
+    for call in (rds.describe_db_instances, rds.describe_db_subnet_groups, rds.describe_db_parameter_groups):
+        try:
+            call()
+        except rds.exceptions.ClientError:
+            pass
+
+    outcomes = [(c["action"], c["error"]) for c in faults.recorder.calls(since)]
+    assert outcomes == [("ListSecrets", None), ("DescribeDBInstances", "ServiceUnavailable"),
+                        ("DescribeDBSubnetGroups", "ServiceUnavailable"), ("DescribeDBParameterGroups", None)]
+
+
 def test_throttling_error_shape_query_and_json_protocols(faults):
     faults.set_faults([
         {"action": "DescribeDBInstances", "first_n": 1, "error": "Throttling"},

@@ -44,7 +44,8 @@ class FaultRule:
         return cls(**rule)
 
     def matches(self, service, action):
-        return self.action == action and self.service in (None, service)
+        """`action` "*" matches every action (of `service`, when given)."""
+        return self.action in ("*", action) and self.service in (None, service)
 
     def fire(self):
         """Whether this call fails; consumes one of the first N."""
