@@ -139,12 +139,14 @@ docs: venv-test collection
 	$(PY) tools/docs/generate_reference.py
 
 # Figures, never assertions (docs/performance.md): a converged provision.yml, snapshot
-# pruning against the amazon.aws task loop, snapshots and restores of the data plane.
+# pruning against the amazon.aws task loop, snapshots and restores of the data plane,
+# three environments in one run against one after the other (on an endpoint of its own).
 bench: up
 	mkdir -p .build/bench
 	$(PY) bench/provision_converged.py --json .build/bench/provision_converged.json
 	$(PY) bench/snapshot_prune.py
 	$(PY) bench/rds_backups.py
+	$(PY) bench/parallel_environments.py --json .build/bench/parallel_environments.json
 
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path .build/dist

@@ -10,8 +10,8 @@ Each role's variables are its argument spec's options, taken from the play's var
 the role's defaults and templated. The argument spec converts and checks their types, then
 plugins/module_utils/inputs/<role>.py checks what types cannot express (ranges, formats,
 combinations). Only when all of that holds, read-only calls (dbfleet.aws.engine_options_info,
-amazon.aws.rds_instance_info) check instance classes, node types, parameters and the running
-engine version against what AWS offers. A role whose <role>_enabled is false is left out. A
+once per role) check instance classes, node types, parameters and the running engine
+version against what AWS offers and what runs. A role whose <role>_enabled is false is left out. A
 passed role is added to the fact dbfleet_preflight_passed, so that the role's own first task
 skips the same check; `offerings: false` (the runbooks) leaves out the reads and marks no
 role as passed. The AWS connection options (region, endpoint_url, ...) are the task's,
@@ -98,11 +98,12 @@ class ActionModule(ActionBase):
                 return []
             options = self._module("dbfleet.aws.engine_options_info", connection_args, task_vars, engine="postgres",
                                    engine_version=values["rds_engine_version"],
-                                   parameter_group_family=values["rds_parameter_group_family"])
-            running = self._module("amazon.aws.rds_instance_info", connection_args, task_vars,
-                                   db_instance_identifier=values["rds_identifier"])["instances"]
+                                   parameter_group_family=values["rds_parameter_group_family"],
+                                   instance_classes=rds.instance_classes_used(values),
+                                   db_instance_identifier=values["rds_identifier"])
+            running = options["db_instance"]
             return rds.offering_problems(values, options["instance_classes"], _specs(options, spec_from_rds),
-                                         running[0]["engine_version"] if running else None)
+                                         running["engine_version"] if running else None)
         options = self._module("dbfleet.aws.engine_options_info", connection_args, task_vars,
                                engine=values["elasticache_engine"],
                                parameter_group_family=values["elasticache_parameter_group_family"],

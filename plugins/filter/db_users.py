@@ -11,6 +11,7 @@
   {{ db_users_rls_state.results | dbfleet.aws.db_users_rls_plan(db_users_policy_specs) }}
   {{ db_users_specs | dbfleet.aws.db_users_passwords(db_users_stored, db_users_rotate, db_users_password_length) }}
   {{ db_users_specs | dbfleet.aws.db_users_iam_connect_policy(instance_arn, dbi_resource_id) }}
+  {{ db_users_specs | dbfleet.aws.db_users_secrets(passwords, login, instance, url_ssl_mode, kms_key_id, tags) }}
 """
 
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import choose_passwords
@@ -18,6 +19,7 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import grant_
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import iam_connect_policy
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import policy_specs
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import rls_plan
+from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import user_secrets
 from ansible_collections.dbfleet.aws.plugins.module_utils.db_users import user_specs
 
 
@@ -34,4 +36,5 @@ class FilterModule:
             "db_users_rls_plan": rls_plan,
             "db_users_passwords": choose_passwords,
             "db_users_iam_connect_policy": _iam_connect_policy,
+            "db_users_secrets": user_secrets,
         }

@@ -13,6 +13,11 @@ import json
 import secrets
 import string
 
+try:
+    from urllib.parse import quote
+except ImportError:  # Python 2, never used: the filters run on the controller
+    from urllib import quote
+
 # Characters of a generated password: none that a connection URL or a shell treats specially.
 PASSWORD_ALPHABET = string.ascii_letters + string.digits + "-_.~"
 # Policies whose comment starts so were made by the role (the comment is their digest).
@@ -149,6 +154,29 @@ def choose_passwords(specs, stored, rotate, length):
     return dict((user["name"], stored[user["name"]] if user["name"] in stored and not rotate
                  else "".join(generator.choices(PASSWORD_ALPHABET, k=int(length))))
                 for user in specs)
+
+
+def user_secrets(specs, passwords, login, instance_identifier, url_ssl_mode, kms_key_id, tags):
+    """The secrets of the users for dbfleet.aws.secretsmanager_secrets, one per user, each
+    value the JSON applications read: engine, host, port, dbname, username, password, url
+    (the password URL-quoted as Jinja's urlencode does), profile and dbInstanceIdentifier."""
+    items = []
+    for user in specs:
+        password, database = passwords[user["name"]], user["databases"][0]
+        url = "postgresql://%s:%s@%s:%s/%s?sslmode=%s" % (
+            user["name"], quote(password, safe="/"), login["host"], login["port"], database, url_ssl_mode)
+        value = {
+            "engine": "postgres", "host": login["host"], "port": login["port"], "dbname": database,
+            "username": user["name"], "password": password, "url": url,
+            "profile": user["profile"], "dbInstanceIdentifier": instance_identifier,
+        }
+        item = {"name": user["secret_name"], "secret_string": json.dumps(value),
+                "description": "PostgreSQL user %s of RDS instance %s" % (user["name"], instance_identifier),
+                "tags": dict(tags, DbUser=user["name"])}
+        if kms_key_id:
+            item["kms_key_id"] = kms_key_id
+        items.append(item)
+    return items
 
 
 def iam_connect_policy(instance_arn, dbi_resource_id, specs):

@@ -44,6 +44,20 @@ options:
       - ElastiCache only. A replication group whose current settings to return in
         RV(replication_group) (its engine version read from its first member cluster).
     type: str
+  instance_classes:
+    description:
+      - RDS only. The DB instance classes to check. Each is looked up on its own
+        (C(DescribeOrderableDBInstanceOptions) filtered by C(DBInstanceClass), one call each)
+        and RV(instance_classes) lists only them when every one is offered. When one is not,
+        or without this option, every orderable class is listed (every page), so that the
+        closest offered class can be named.
+    type: list
+    elements: str
+  db_instance_identifier:
+    description:
+      - RDS only. A DB instance whose engine version, class and status to return in
+        RV(db_instance).
+    type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -88,6 +102,13 @@ replication_group:
   type: dict
   sample: {"engine": "redis", "engine_version": "7.1.0", "port": 6379, "at_rest_encryption": true,
            "kms_key_id": null, "cache_subnet_group": "app-prod-redis", "node_type": "cache.r6g.large"}
+db_instance:
+  description:
+    - The engine version, class and status of the DB instance O(db_instance_identifier);
+      null when it does not exist. The preflight refuses a lower engine version than it runs.
+  returned: when O(db_instance_identifier) is given
+  type: dict
+  sample: {"engine_version": "15.10", "db_instance_class": "db.t3.micro", "db_instance_status": "available"}
 node_type_memory:
   description: ElastiCache only, C(maxmemory) in bytes of each node type.
   returned: when O(engine) is redis or valkey
@@ -147,9 +168,22 @@ def _family_parameters(module, describe, client):
         module.fail_json(msg="parameter_group_family: %s" % e.response["Error"]["Message"])
 
 
+def _running_instance(client, identifier):
+    try:
+        instance = client.describe_db_instances(aws_retry=True, DBInstanceIdentifier=identifier)["DBInstances"][0]
+    except is_boto3_error_code("DBInstanceNotFound"):
+        return None
+    return dict((snake, instance.get(camel)) for snake, camel in (
+        ("engine_version", "EngineVersion"), ("db_instance_class", "DBInstanceClass"),
+        ("db_instance_status", "DBInstanceStatus")))
+
+
 def _rds(module, result):
-    client = module.client("rds")
-    result["instance_classes"] = orderable_instance_classes(client, "postgres", module.params["engine_version"])
+    client = module.client("rds", retry_decorator=AWSRetry.jittered_backoff())
+    if module.params["db_instance_identifier"]:
+        result["db_instance"] = _running_instance(client, module.params["db_instance_identifier"])
+    result["instance_classes"] = orderable_instance_classes(client, "postgres", module.params["engine_version"],
+                                                            module.params["instance_classes"])
     if module.params["parameter_group_family"]:
         result["parameters"] = _family_parameters(module, rds_parameters.family_default_parameters, client)
 
@@ -180,6 +214,8 @@ def main():
         engine_version=dict(type="str"),
         parameter_group_family=dict(type="str"),
         replication_group_id=dict(type="str"),
+        instance_classes=dict(type="list", elements="str"),
+        db_instance_identifier=dict(type="str"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True,
                               required_if=[["engine", "postgres", ["engine_version"]],

@@ -21,8 +21,8 @@ description:
     (M(dbfleet.aws.engine_options_info)) and against what runs, with the same rules, from
     C(plugins/module_utils/inputs/<role>.py); the instance classes and node types exist for the
     engine version, every parameter name and value is valid for the family, and the engine
-    version is not lower than the one the DB instance (M(amazon.aws.rds_instance_info)) or the
-    replication group runs.
+    version is not lower than the one the DB instance or the replication group runs. One
+    module run per role, the instance classes looked up by name.
   - "Fails once, listing every problem of every role, each as V(<variable>: <rule>)."
   - A role whose C(<role>_enabled) is false is left out. Each role that passed every check,
     O(offerings) included, is added to the fact C(dbfleet_preflight_passed); the role's own

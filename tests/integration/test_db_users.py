@@ -221,3 +221,15 @@ def test_unlisted_user_is_kept_without_purge_and_removed_with_it(provisioned, lo
             ("dbfleet_admin",)]
     described = local_aws.client("secretsmanager").describe_secret(SecretId=f"{PROJECT}/local/rds/users/analytics_user")
     assert "DeletedDate" in described
+
+
+def test_a_user_listed_again_gets_its_secret_back_with_a_working_password(provisioned, local_aws):
+    """The secret the purge scheduled for deletion is restored and holds the new password."""
+    since = local_aws.recorder.mark()
+    run_users(local_aws)
+    actions = [call["action"] for call in local_aws.recorder.calls(since)]
+    assert {"RestoreSecret", "PutSecretValue"} <= set(actions) and "CreateSecret" not in actions
+    described = local_aws.client("secretsmanager").describe_secret(SecretId=f"{PROJECT}/local/rds/users/analytics_user")
+    assert "DeletedDate" not in described
+    with closing(connect_as(local_aws, "analytics_user")) as connection:
+        assert query(connection, "SELECT current_user") == [("analytics_user",)]

@@ -9,6 +9,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 from conftest import REPO_ROOT
+from tools.local_aws.recorder import is_mutating
 
 
 def unique(prefix):
@@ -269,3 +270,8 @@ def test_up_is_idempotent_and_status_reports_up(local_aws):
     assert up.returncode == 0 and "already running" in up.stdout
     assert status.returncode == 0 and status.stdout.startswith("up:")
     assert str(local_aws.control("GET", "health")["pid"]) in up.stdout
+
+
+def test_batch_reads_are_not_counted_as_writes():
+    assert not is_mutating("BatchGetSecretValue")
+    assert is_mutating("BatchDeleteItem") and is_mutating("PutSecretValue")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 CALLS_FILE = "calls.jsonl"
 # Query/JSON/CBOR actions by name; REST calls are recorded as "<METHOD> <path>".
-READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Head", "GET ", "HEAD ")
+READ_ONLY_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Head", "GET ", "HEAD ")
 
 
 def default_state_dir():

@@ -194,6 +194,15 @@ def problems(values):
     return found
 
 
+def instance_classes_used(values):
+    """The DB instance classes of the writer and the replicas, sorted."""
+    replicas = values.get("rds_read_replicas") or []
+    used = [values.get("rds_instance_class")] + [replica.get("instance_class") for replica in replicas]
+    if not replicas:
+        used.append(values.get("rds_replica_instance_class"))
+    return sorted(set(name for name in used if name))
+
+
 def offering_problems(values, instance_classes, parameters, running_version=None):
     """The rules that need what AWS offers: the instance classes orderable for
     rds_engine_version (DescribeOrderableDBInstanceOptions), the family's parameters

@@ -28,6 +28,7 @@ EXTENSION_MODULES = [
     "rds_snapshots",
     "elasticache_snapshots",
     "engine_catalog",
+    "secretsmanager_deleted",
 ]
 
 _installed = []

@@ -6,7 +6,9 @@ import json
 import pytest
 import yaml
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.engine_options import orderable_instance_classes
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import Values
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.rds import instance_classes_used
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.rds import master_username_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.rds import offering_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.rds import problems
@@ -135,6 +137,38 @@ def test_listed_replicas_are_checked_one_by_one():
 def test_no_class_at_all_means_the_version_is_wrong():
     (problem,) = offering_problems(values(rds_engine_version="15.99"), [], POSTGRES15)
     assert problem.startswith("rds_engine_version: RDS offers no DB instance class for postgres 15.99")
+
+
+def test_the_classes_used_are_the_writer_s_and_the_replicas():
+    assert instance_classes_used(values(rds_instance_class="db.r6g.large", rds_replica_instance_class="db.t3.micro")) \
+        == ["db.r6g.large", "db.t3.micro"]
+    listed = values(rds_instance_class="db.r6g.large", rds_replica_instance_class="db.t3.micro",
+                    rds_read_replicas=[{"instance_class": "db.r6g.xlarge"}, {"identifier": "r2"}])
+    assert instance_classes_used(listed) == ["db.r6g.large", "db.r6g.xlarge"]
+
+
+class OrderableOptions:
+    """DescribeOrderableDBInstanceOptions over OFFERED, one page of everything or one class."""
+
+    def __init__(self):
+        self.filtered = []
+
+    def describe_orderable_db_instance_options(self, DBInstanceClass, aws_retry, **_filters):
+        self.filtered.append(DBInstanceClass)
+        return {"OrderableDBInstanceOptions": [{"DBInstanceClass": DBInstanceClass}] if DBInstanceClass in OFFERED else []}
+
+
+def test_classes_are_looked_up_by_name_and_all_are_listed_only_when_one_is_missing(monkeypatch):
+    from ansible_collections.dbfleet.aws.plugins.module_utils import engine_options
+    client = OrderableOptions()
+    pages = []
+    monkeypatch.setattr(engine_options, "paginated_query_with_retries",
+                        lambda *args, **kwargs: pages.append(kwargs) or {
+                            "OrderableDBInstanceOptions": [{"DBInstanceClass": name} for name in OFFERED]})
+    assert orderable_instance_classes(client, "postgres", "15.10", ["db.t3.micro", "db.t3.micro"]) == ["db.t3.micro"]
+    assert (client.filtered, pages) == (["db.t3.micro"], [])
+    assert orderable_instance_classes(client, "postgres", "15.10", ["db.r6g.larg"]) == sorted(set(OFFERED))
+    assert pages == [{"Engine": "postgres", "EngineVersion": "15.10"}]
 
 
 def test_unknown_and_invalid_parameters_are_each_named():
