@@ -4,9 +4,10 @@ an empty environment and a converged re-run both succeed, nothing is duplicated.
 The playbooks give every AWS module botocore's standard retry mode with 10 attempts
 (`dbfleet_aws_config_default`, playbooks/group_vars/all/aws.yml); without it, throttling
 failed runs in community.aws.secretsmanager_secret and in the rds_instance waiter. The
-environment is a project of its own (the faults would disturb a shared one), without
-replicas, alarms or DR: each throttled call waits for its backoff, so the runs' length
-grows with their number of calls (every module gets the same aws_config).
+environment is a project of its own (the faults would disturb a shared one), RDS with its
+users only (no replica, cache, alarms or DR): each throttled call waits for its backoff, so
+the runs' length grows with their number of calls, and every module gets the same
+aws_config whatever the role.
 """
 
 import uuid
@@ -21,8 +22,7 @@ HOST = "local-us-east-1"
 # Unique, so that the first run meets an empty environment on a long-lived endpoint too.
 PROJECT = "faulty" + uuid.uuid4().hex[:6]
 EXTRA_VARS = {"dbfleet_project": PROJECT, "rds_read_replica_count": 0, "rds_monitoring_interval": 0,
-              "elasticache_num_cache_clusters": 1, "elasticache_automatic_failover": False,
-              "elasticache_multi_az": False, "alarms_enabled": False, "dr_enabled": False}
+              "elasticache_enabled": False, "alarms_enabled": False, "dr_enabled": False}
 THROTTLE_30_PERCENT = [{"action": "*", "rate": 0.3, "error": "Throttling"}]
 
 
@@ -36,7 +36,7 @@ def throttled(local_aws):
 
 def inventory_of_resources(local_aws):
     """Every resource of the project, by type: what a duplicate or an orphan would show in."""
-    rds, cache = local_aws.client("rds"), local_aws.client("elasticache")
+    rds = local_aws.client("rds")
     ec2, secrets = local_aws.client("ec2"), local_aws.client("secretsmanager")
     ours = f"{PROJECT}-local"
     return {
@@ -47,11 +47,6 @@ def inventory_of_resources(local_aws):
         "db parameter groups": sorted(g["DBParameterGroupName"] for g in
                                       rds.describe_db_parameter_groups()["DBParameterGroups"]
                                       if g["DBParameterGroupName"].startswith(ours)),
-        "replication groups": sorted(g["ReplicationGroupId"] for g in
-                                     cache.describe_replication_groups()["ReplicationGroups"]
-                                     if g["ReplicationGroupId"].startswith(ours)),
-        "cache clusters": sorted(c["CacheClusterId"] for c in cache.describe_cache_clusters()["CacheClusters"]
-                                 if c["CacheClusterId"].startswith(ours)),
         "security groups": sorted(g["GroupName"] for g in ec2.describe_security_groups()["SecurityGroups"]
                                   if g["GroupName"].startswith(ours)),
         "secrets": sorted(s["Name"] for s in secrets.list_secrets(MaxResults=100)["SecretList"]
@@ -71,8 +66,11 @@ def test_first_run_and_converged_rerun_survive_30_percent_throttling(local_aws, 
     throttled([])
     created = inventory_of_resources(local_aws)
     assert created["instances"] == [f"{PROJECT}-local"]
-    assert created["replication groups"] == [f"{PROJECT}-local"] and len(created["cache clusters"]) == 1
-    assert len(created["secrets"]) == 7
+    assert created["db subnet groups"] == [f"{PROJECT}-local"]
+    assert created["db parameter groups"] == [f"{PROJECT}-local-postgres15"]
+    assert created["security groups"] == [f"{PROJECT}-local-rds"]
+    # The master credentials, the connection secret and one per user of the inventory.
+    assert len(created["secrets"]) == 5
 
     # A burst of 503s on top of the throttling, at the start of the converged run.
     throttled([{"action": "*", "first_n": 5, "error": "503"}] + THROTTLE_30_PERCENT)
