@@ -17,7 +17,6 @@ The example fleets run with the overlay `make demo FLEET=... ENV=...` uses. Prin
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -29,7 +28,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from tools.local_aws.client import EXAMPLE_OVERLAY, LocalAws, ansible_environment, free_port, parse_recap  # noqa: E402
+from tools.local_aws.client import (  # noqa: E402
+    EXAMPLE_OVERLAY, LocalAws, ansible_environment, free_port, parse_recap, write_figures)
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
@@ -85,10 +85,7 @@ def main():
     print("  serial total          %6.1f s" % sum(serial.values()))
     print("  one run, all three    %6.1f s   %.2fx one environment, %.2fx the serial total"
           % (parallel, figures["parallel_over_one"], figures["parallel_over_serial"]))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-        print("figures written to %s" % args.json)
+    write_figures(args.json, figures)
 
 
 if __name__ == "__main__":

@@ -18,10 +18,8 @@ Prints figures (and --json FILE writes them); nothing is asserted. Usage:
 """
 
 import argparse
-import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,19 +30,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from tools.local_aws.client import (  # noqa: E402
-    LocalAws, ansible_environment, endpoint_port, endpoint_state_dir, run_ansible_playbook)
+    ansible_environment, run_ansible_playbook, running_endpoint, write_figures)
 from tools.local_aws.recorder import is_mutating  # noqa: E402
 
 INVENTORY = "inventories/local"
 PROJECT = "dbfleet-local"
 TASK_TIME = re.compile(r"^(?P<task>.+?) -+ (?P<seconds>[\d.]+)s$")
-
-
-def ensure_endpoint():
-    endpoint = LocalAws(endpoint_port(), endpoint_state_dir())
-    if not endpoint.healthy():
-        subprocess.run([sys.executable, "-m", "tools.local_aws", "up"], cwd=REPO_ROOT, check=True)
-    return LocalAws(endpoint.port, endpoint.health()["state_dir"])
 
 
 def managed_resources(endpoint):
@@ -101,7 +92,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    endpoint = ensure_endpoint()
+    endpoint = running_endpoint()
     env = ansible_environment(endpoint)
     profiled = {**env, "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
                 "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all"}
@@ -156,10 +147,7 @@ def main():
     print("  slowest tasks:")
     for task, seconds in figures["slowest_tasks"]:
         print("    %5.2f s  %s" % (seconds, task))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-        print("figures written to %s" % args.json)
+    write_figures(args.json, figures)
 
 
 if __name__ == "__main__":

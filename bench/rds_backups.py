@@ -26,18 +26,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from tools.local_aws.client import LocalAws, endpoint_port, endpoint_state_dir, pg_connect  # noqa: E402
+from tools.local_aws.client import pg_connect, running_endpoint  # noqa: E402
 from tools.local_aws.dataplane import postgres  # noqa: E402
 
 PASSWORD = uuid.uuid4().hex
-
-
-def ensure_endpoint():
-    import subprocess
-    endpoint = LocalAws(endpoint_port(), endpoint_state_dir())
-    if not endpoint.healthy():
-        subprocess.run([sys.executable, "-m", "tools.local_aws", "up"], cwd=REPO_ROOT, check=True)
-    return LocalAws(endpoint.port, endpoint.health()["state_dir"])
 
 
 def milliseconds(samples):
@@ -57,7 +49,7 @@ def main():
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--rows", type=int, default=10000)
     args = parser.parse_args()
-    endpoint = ensure_endpoint()
+    endpoint = running_endpoint()
     rds = endpoint.client("rds")
     source = "bench-" + uuid.uuid4().hex[:8]
     rds.create_db_instance(DBInstanceIdentifier=source, Engine="postgres", DBInstanceClass="db.t3.micro",

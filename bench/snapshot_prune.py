@@ -26,7 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from tools.local_aws.client import (  # noqa: E402
-    LocalAws, ansible_environment, endpoint_port, endpoint_state_dir, run_ansible_playbook)
+    ansible_environment, run_ansible_playbook, running_endpoint)
 
 PLAY_HEADER = """---
 - name: Bench
@@ -52,14 +52,6 @@ LOOP_TASK = """    - name: Delete one snapshot per task
         wait: "{{ loop_wait }}"
       loop: "{{ snapshots }}"
 """
-
-
-def ensure_endpoint():
-    import subprocess
-    endpoint = LocalAws(endpoint_port(), endpoint_state_dir())
-    if not endpoint.healthy():
-        subprocess.run([sys.executable, "-m", "tools.local_aws", "up"], cwd=REPO_ROOT, check=True)
-    return LocalAws(endpoint.port, endpoint.health()["state_dir"])
 
 
 def create_snapshots(rds, instance, names):
@@ -90,7 +82,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # figures appear as they come
 
-    endpoint = ensure_endpoint()
+    endpoint = running_endpoint()
     env = ansible_environment(endpoint)
     rds = endpoint.client("rds")
     instance = "bench-%s" % uuid.uuid4().hex[:8]

@@ -13,10 +13,7 @@ import json
 import secrets
 import string
 
-try:
-    from urllib.parse import quote
-except ImportError:  # Python 2, never used: the filters run on the controller
-    from urllib import quote
+from urllib.parse import quote
 
 # Characters of a generated password: none that a connection URL or a shell treats specially.
 PASSWORD_ALPHABET = string.ascii_letters + string.digits + "-_.~"

@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -84,6 +85,23 @@ class LocalAws:
     def set_delay(self, seconds):
         """Keep RDS instances creating/modifying/rebooting for `seconds` after each change."""
         return self.control("POST", "delays", {"seconds": seconds})
+
+
+def running_endpoint():
+    """The endpoint of LOCAL_AWS_PORT / LOCAL_AWS_STATE_DIR, started when nothing healthy
+    answers there (the benchmarks' entry point)."""
+    endpoint = LocalAws(endpoint_port(), endpoint_state_dir())
+    if not endpoint.healthy():
+        subprocess.run([sys.executable, "-m", "tools.local_aws", "up"], cwd=REPO_ROOT, check=True)
+    return LocalAws(endpoint.port, endpoint.health()["state_dir"])
+
+
+def write_figures(path, figures):
+    """A benchmark's figures as JSON in `path` (its --json), when given."""
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(figures, indent=2) + "\n")
+        print("figures written to %s" % path)
 
 
 def free_port():
