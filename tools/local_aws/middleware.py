@@ -164,6 +164,10 @@ class CallLog:
     def __init__(self, state_dir):
         self.path = os.path.join(state_dir, CALLS_FILE)
         self.lock = threading.Lock()
+        # Open once: an open() per call cost a sixth of a DeleteDBSnapshot's time. Line
+        # buffered, so that a reader sees each call as soon as it is answered. The state
+        # dir is removed only once the server is down (purge).
+        self.log = open(self.path, "a", encoding="utf-8", buffering=1)
 
     def append(self, call, status, error):
         line = json.dumps({
@@ -175,8 +179,8 @@ class CallLog:
             "status": status,
             "error": error,
         })
-        with self.lock, open(self.path, "a", encoding="utf-8") as log:
-            log.write(line + "\n")
+        with self.lock:
+            self.log.write(line + "\n")
 
 
 class LocalAwsMiddleware:

@@ -5,11 +5,13 @@ for debugging with ``python -m tools.local_aws.server --port 5000 --state-dir .l
 """
 
 import argparse
+import logging
 import os
 import signal
 import sys
 from pathlib import Path
 
+from moto import backends as moto_backends
 from moto.moto_api import _internal as moto_api
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
@@ -27,12 +29,20 @@ def reset_everything():
     moto_api.moto_api_backend.reset()
 
 
+def cache_backend_names():
+    """moto's dispatcher lists its package directory on every request to match a host to a
+    service (backends.list_of_moto_modules); the list never changes while the server runs."""
+    names = tuple(moto_backends.list_of_moto_modules())
+    moto_backends.list_of_moto_modules = lambda: names
+
+
 def build_app(state_dir):
     # AWS managed policies exist in every account; roles attach them by ARN
     # (e.g. AmazonRDSEnhancedMonitoringRole). moto loads them only when asked.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     runtime.configure_from_environment(state_dir)
     runtime.extensions = extensions.install()
+    cache_backend_names()
     moto_app = DomainDispatcherApplication(create_backend_app)
     return LocalAwsMiddleware(moto_app, reset=reset_everything)
 
@@ -43,6 +53,9 @@ def serve(port, state_dir):
     state_dir.mkdir(parents=True, exist_ok=True)
     # moto keeps state in memory only: databases left by an earlier process have no owner.
     dataplane.delete_all(state_dir)
+    # No access log line per request ("POST / 200" says less than calls.jsonl, at a
+    # twentieth of each call's time); errors are still logged.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server(BIND_ADDRESS, port, build_app(state_dir), threaded=True,
                          request_handler=MotoRequestHandler)
 
