@@ -148,16 +148,22 @@ def ensure_present(module, service, client, group):
     family = resolve_family(module, service, group)
     desired = module.params["parameters"] or {}
     manages_parameters = bool(desired) or module.params["purge"]
-    metadata = family_metadata(module, service, client, family) if manages_parameters else {}
+    created = group is None
+    # An existing group lists every parameter of its family with the same specs as the
+    # family's defaults (type, allowed values, modifiable, apply type): it validates the
+    # wanted values, and the family's defaults are read only for the values a reset
+    # returns to. A converged run reads the group's parameters once.
+    current = service.describe_group_parameters(client, name) if manages_parameters and not created else {}
+    metadata = current if current else (family_metadata(module, service, client, family) if manages_parameters else {})
     if desired and not metadata:
         fail_with_problems(module, ["family: %s reports no parameters for family %s" % (service.label, family)])
     normalised, problems = validate_parameters(desired, metadata, family, service.formula_variables,
                                                renamed=service.renamed)
     if problems:
         fail_with_problems(module, problems)
-
-    created = group is None
-    current = service.describe_group_parameters(client, name) if manages_parameters and not created else {}
+    if metadata is current and module.params["purge"] and any(
+            held.source == "user" and parameter not in normalised for parameter, held in current.items()):
+        metadata = family_metadata(module, service, client, family)
     modifications, resets = plan_changes(normalised, metadata, current, module.params["purge"])
     changes = modifications + resets
     current_tags, to_set, to_remove = plan_tags(module, client, service.arn(group) if group is not None else None)

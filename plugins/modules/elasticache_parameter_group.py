@@ -12,10 +12,13 @@ short_description: Manage ElastiCache parameter groups with validation and reboo
 description:
   - Creates, updates and deletes Amazon ElastiCache cache parameter groups for Redis OSS and
     Valkey, for the families V(redis6.x), V(redis7), V(valkey7) and V(valkey8).
-  - Validates every parameter name and value against the family metadata returned by
-    C(DescribeEngineDefaultParameters) (exists, modifiable, data type, C(AllowedValues)
-    ranges such as V(0,20-) and lists such as the eviction policies) and reports all problems
-    in one error before anything is written.
+  - Validates every parameter name and value against the metadata of its family (exists,
+    modifiable, data type, C(AllowedValues) ranges such as V(0,20-) and lists such as the
+    eviction policies) and reports all problems in one error before anything is written.
+  - An existing group's own listing (C(DescribeCacheParameters)) carries each parameter's metadata, so a
+    converged run reads the group once and not the family; the family's defaults
+    (C(DescribeEngineDefaultParameters)) are read when the group is created and when O(purge)
+    resets a parameter (the value it returns to).
   - Writes at most 20 parameters per C(ModifyCacheParameterGroup) or
     C(ResetCacheParameterGroup) call.
   - Reports the changed parameters with their C(ChangeType), whether a reboot is required

@@ -11,9 +11,13 @@ version_added: 0.1.0
 short_description: Manage RDS DB parameter groups with validation and reboot awareness
 description:
   - Creates, updates and deletes Amazon RDS DB parameter groups.
-  - Validates every parameter name and value against the family metadata returned by
-    C(DescribeEngineDefaultParameters) (exists, modifiable, data type, C(AllowedValues)
-    ranges and lists) and reports all problems in one error before anything is written.
+  - Validates every parameter name and value against the metadata of its family (exists,
+    modifiable, data type, C(AllowedValues) ranges and lists) and reports all problems in one
+    error before anything is written.
+  - An existing group's own listing (C(DescribeDBParameters)) carries each parameter's metadata, so a
+    converged run reads the group once and not the family; the family's defaults
+    (C(DescribeEngineDefaultParameters)) are read when the group is created and when O(purge)
+    resets a parameter (the value it returns to).
   - Writes at most 20 parameters per API call, with C(ApplyMethod=immediate) for dynamic
     and C(ApplyMethod=pending-reboot) for static parameters.
   - Reports the changed parameters, whether a reboot is required and which DB instances

@@ -183,6 +183,9 @@ def test_45_changes_take_three_modify_calls_and_second_run_changes_nothing(
     result, process = apply({"name": group_name, "family": FAMILY, "parameters": desired}, with_process=True)
     assert result["changed"] is False and result["changed_parameters"] == []
     assert process.recap["localhost"]["changed"] == 0
+    # Validated against the group's own listing: the family's defaults are not read again.
+    read = local_aws.recorder.count_by_action(since)
+    assert "DescribeEngineDefaultParameters" not in read and read.get("DescribeCacheParameters") >= 1
     assert local_aws.recorder.mutating(since) == []
 
 

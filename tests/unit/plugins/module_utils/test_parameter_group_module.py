@@ -61,8 +61,8 @@ def test_a_new_group_is_created_with_its_tags_then_modified_once(rds):
 
 
 def test_a_converged_group_is_only_read(rds):
+    """The group's own listing validates the values: the family's defaults are not read."""
     stubber, client = rds
-    expect_family_defaults(stubber)
     stubber.add_response("describe_db_parameters", {"Parameters": [
         dict(MAX_CONNECTIONS, ParameterValue="200", Source="user"), dict(WORK_MEM, ParameterValue="8192", Source="user")]},
         {"DBParameterGroupName": NAME})
@@ -82,7 +82,6 @@ def test_a_converged_group_is_only_read(rds):
 
 def test_check_mode_reads_and_predicts_the_reboot_of_the_instances_using_the_group(rds):
     stubber, client = rds
-    expect_family_defaults(stubber)
     stubber.add_response("describe_db_parameters", {"Parameters": [MAX_CONNECTIONS, WORK_MEM]},
                          {"DBParameterGroupName": NAME})
     stubber.add_response("list_tags_for_resource", {"TagList": []}, {"ResourceName": ARN})
@@ -100,13 +99,32 @@ def test_check_mode_reads_and_predicts_the_reboot_of_the_instances_using_the_gro
                               "after": {"parameters": {"max_connections": "300"}}}
 
 
-def test_an_unknown_parameter_fails_after_reading_the_family_only(rds):
+def test_an_unknown_parameter_fails_after_reading_the_group_only(rds):
     stubber, client = rds
-    expect_family_defaults(stubber)
-    module = StubbedModule(params(parameters={"max_conections": 200}))
+    stubber.add_response("describe_db_parameters", {"Parameters": [MAX_CONNECTIONS, WORK_MEM]},
+                         {"DBParameterGroupName": NAME})
+    module = StubbedModule(params(parameters={"max_conections": 200, "work_mem": "lots"}))
     with pytest.raises(Failed) as failed:
         flow.ensure_present(module, RdsParameterGroups(), client, GROUP)
-    assert failed.value.result["problems"][0].startswith("parameters.max_conections: unknown parameter")
+    assert failed.value.result["problems"] == [
+        "parameters.max_conections: unknown parameter for family postgres16 (did you mean max_connections?)",
+        "parameters.work_mem: 'lots' is not an integer or a formula"]
+
+
+def test_a_purge_reads_the_family_defaults_for_the_values_it_returns_to(rds):
+    stubber, client = rds
+    stubber.add_response("describe_db_parameters", {"Parameters": [
+        MAX_CONNECTIONS, dict(WORK_MEM, ParameterValue="8192", Source="user")]}, {"DBParameterGroupName": NAME})
+    expect_family_defaults(stubber)
+    stubber.add_response("list_tags_for_resource", {"TagList": []}, {"ResourceName": ARN})
+    stubber.add_response("describe_db_instances", {"DBInstances": []}, {})
+    module = StubbedModule(params(parameters={"max_connections": 100}, purge=True), check_mode=True)
+
+    with pytest.raises(Exited) as exited:
+        flow.ensure_present(module, RdsParameterGroups(), client, GROUP)
+
+    assert exited.value.result["diff"] == {"before": {"parameters": {"work_mem": "8192"}},
+                                           "after": {"parameters": {"work_mem": "4096"}}}
 
 
 def test_another_family_is_refused_without_any_call(rds):
