@@ -46,7 +46,9 @@ RULES = {"rds": rds, "elasticache": elasticache, "db_users": db_users, "alarms":
 # The roles whose variables are also checked against what AWS offers.
 OFFERINGS = ("rds", "elasticache")
 PASSED_FACT = "dbfleet_preflight_passed"
-_QUOTED_NAME = re.compile(r"'([a-z][a-z0-9_]*)'")
+# The variable an argument-spec error is about: quoted ("argument 'rds_port' is of type
+# str ...") or not ("value of rds_state must be one of: ...").
+_NAME = re.compile(r"\b([a-z][a-z0-9_]*)\b")
 
 
 class ActionModule(ActionBase):
@@ -150,7 +152,7 @@ class ActionModule(ActionBase):
         problems, wrong = [], set()
         for error in validated.errors:
             message = str(error)
-            names = [name for name in _QUOTED_NAME.findall(message) if name in options]
+            names = [name for name in _NAME.findall(message) if name in options]
             wrong.update(names)
             problems.append("%s: %s" % (names[0], message) if names else message)
         right = Values((name, value) for name, value in validated.validated_parameters.items()

@@ -15,7 +15,9 @@ description:
   - Changes the topic, source type, categories and enabled state with C(ModifyEventSubscription)
     and the source identifiers with C(AddSourceIdentifierToSubscription) and
     C(RemoveSourceIdentifierFromSubscription), so a subscription follows replicas being added or removed.
-  - Validates every argument before the first AWS call and reports all problems in one error.
+  - Validates every argument before the first AWS call and reports all problems in one error;
+    before a create or change, also the event categories against those RDS offers for the source
+    type (C(DescribeEventCategories), read only then).
 author:
   - dbfleet maintainers (@dbfleet)
 options:
@@ -43,7 +45,8 @@ options:
   event_categories:
     description:
       - Event categories, for example V(availability), V(deletion), V(failover), V(failure),
-        V(maintenance), V(recovery); empty means every category.
+        V(maintenance), V(recovery); empty means every category. A category RDS does not offer
+        for O(source_type) fails the task before any change, naming the categories it offers.
     type: list
     elements: str
     default: []
@@ -132,6 +135,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_with_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_events import event_category_problems
+from ansible_collections.dbfleet.aws.plugins.module_utils.rds_events import offered_event_categories
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,254}$")
 TOPIC = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$")
@@ -232,6 +237,13 @@ def main():
         want = desired(params)
         if have == want:
             module.exit_json(changed=False, subscription=have)
+        # Checked before a create or modify only: a converged run makes no extra call.
+        if want["event_categories"]:
+            problems = event_category_problems(want["event_categories"],
+                                               offered_event_categories(client, want["source_type"]),
+                                               want["source_type"])
+            if problems:
+                fail_with_problems(module, problems)
         if not module.check_mode:
             if have is None:
                 create(module, client, want)

@@ -1,9 +1,9 @@
 """Bad input to playbooks/provision.yml on the local inventory: the preflight stops the run
 with the rule that was broken, before any AWS call. Nothing needs to be provisioned, so
 these run apart from the shared environment (moved here from test_provision.py and
-test_provision_elasticache.py)."""
+test_provision_elasticache.py). A rule broken on its own is a line of bad_input.yml
+(test_bad_input.py); these are the runs that break several at once."""
 
-import pytest
 
 from conftest import LOCAL_INVENTORY as INVENTORY, PROVISION as PLAYBOOK, ansible_environment, run_playbook
 
@@ -16,17 +16,6 @@ def fails_in_the_preflight(local_aws, bad_vars):
     return result.stdout
 
 
-def test_bad_rds_input_fails_before_any_aws_call(local_aws):
-    output = fails_in_the_preflight(local_aws, {"rds_backup_retention_period": 40})
-    assert "rds_backup_retention_period: must be between 0 and 35 days (got 40)" in output
-
-
-def test_gp3_iops_below_400_gib_fails_before_any_aws_call(local_aws):
-    output = " ".join(fails_in_the_preflight(local_aws, {"rds_iops": 12000, "rds_storage_throughput": 500}).split())
-    assert ("rds_iops, rds_storage_throughput: gp3 storage below 400 GiB runs at its baseline of 3000 IOPS and "
-            "125 MiB/s, which cannot be changed") in output
-
-
 def test_type_range_and_family_problems_in_one_message(local_aws):
     """A wrong type, a range and a family that does not match the engine version: one
     failure lists all three, each naming its variable, and nothing else."""
@@ -37,20 +26,6 @@ def test_type_range_and_family_problems_in_one_message(local_aws):
     assert "rds_read_replica_count: must be between 0 and 15 (got 16)" in output
     assert "elasticache_parameter_group_family: must be redis7, the family of redis 7.1 (got 'redis6.x')" in output
     assert "argument_spec" not in output
-
-
-@pytest.mark.parametrize("bad_vars, rule", [
-    ({"elasticache_num_cache_clusters": 7},
-     "elasticache_num_cache_clusters: must be between 1 and 6 (got 7)"),
-    ({"elasticache_num_cache_clusters": 1, "elasticache_automatic_failover": False},
-     "elasticache_multi_az: needs elasticache_automatic_failover and elasticache_num_cache_clusters of at least 2"),
-    ({"elasticache_snapshot_window": "05:30-06:30"},
-     "elasticache_snapshot_window: 05:30-06:30 overlaps elasticache_maintenance_window"),
-    ({"elasticache_auth_token_length": 32},
-     "elasticache_auth_token_length: must be between 64 and 128 (got 32)"),
-], ids=["seven-nodes", "multi-az-on-one-node", "overlapping-windows", "short-token"])
-def test_bad_elasticache_input_fails_before_any_aws_call(local_aws, bad_vars, rule):
-    assert rule in fails_in_the_preflight(local_aws, bad_vars)
 
 
 def test_what_aws_does_not_offer_fails_before_any_change(local_aws):

@@ -57,3 +57,23 @@ def test_unknown_subscription(rds):
     with pytest.raises(ClientError) as error:
         rds.modify_event_subscription(SubscriptionName="no-such-subscription", Enabled=True)
     assert error.value.response["Error"]["Code"] == "SubscriptionNotFound"
+
+
+def test_event_categories_per_source_type(rds):
+    answer = rds.describe_event_categories(SourceType="db-snapshot")["EventCategoriesMapList"]
+    assert answer == [{"SourceType": "db-snapshot",
+                       "EventCategories": ["creation", "deletion", "notification", "restoration"]}]
+    every = dict((entry["SourceType"], entry["EventCategories"])
+                 for entry in rds.describe_event_categories()["EventCategoriesMapList"])
+    assert {"failover", "low storage", "read replica"} <= set(every["db-instance"])
+
+
+def test_a_category_the_source_type_lacks_is_refused(rds, subscription):
+    with pytest.raises(ClientError) as refused:
+        rds.create_event_subscription(SubscriptionName=subscription + "-x", SnsTopicArn=TOPIC,
+                                      SourceType="db-snapshot", EventCategories=["failover"])
+    assert refused.value.response["Error"]["Code"] == "SubscriptionCategoryNotFound"
+    with pytest.raises(ClientError) as refused:
+        rds.modify_event_subscription(SubscriptionName=subscription, EventCategories=["teatime"])
+    assert refused.value.response["Error"]["Code"] == "SubscriptionCategoryNotFound"
+    assert described(rds, subscription)["EventCategoriesList"] == ["failover"]
