@@ -135,6 +135,36 @@ def test_second_run_changes_nothing(local_aws, rds, apply, instance):
     assert local_aws.recorder.count_by_action(since) == {"rds:DescribeDBSnapshots": 1, "DescribeDBSnapshots": 1}
 
 
+def test_concurrent_deletions_ride_out_throttling(local_aws, rds, apply):
+    """Eight deletions at a time while the endpoint throttles 30 % of the snapshot calls:
+    every throttled deletion is retried, the run succeeds, the 10 newest are left."""
+    name = "snapt-%s" % uuid.uuid4().hex[:8]
+    rds.create_db_instance(DBInstanceIdentifier=name, Engine="postgres", DBInstanceClass="db.t3.micro",
+                           MasterUsername="app", MasterUserPassword="Snapshot-test-1", AllocatedStorage=20)
+    for index in range(200):
+        rds.create_db_snapshot(DBInstanceIdentifier=name, DBSnapshotIdentifier="%s-s%03d" % (name, index))
+    since = local_aws.recorder.mark()
+    local_aws.set_faults([{"action": "DeleteDBSnapshot", "rate": 0.3, "error": "Throttling"},
+                          {"action": "DescribeDBSnapshots", "rate": 0.3, "error": "Throttling"}])
+    try:
+        result = apply("rds_snapshot_lifecycle", {"db_instance_identifier": name, "retention": {"keep_last": 10},
+                                                  "concurrency": 8})
+    finally:
+        local_aws.clear_faults()
+        until = local_aws.recorder.mark()
+        remaining = manual_ids(rds, name)
+        for snapshot in remaining:
+            rds.delete_db_snapshot(DBSnapshotIdentifier=snapshot)
+        rds.delete_db_instance(DBInstanceIdentifier=name, SkipFinalSnapshot=True)
+    deletions = [call for call in local_aws.recorder.calls(since, until) if call["action"] == "DeleteDBSnapshot"]
+    assert sum(1 for call in deletions if call["error"] == "Throttling") > 0
+    # Each of the 190 oldest deleted once, whatever its throttled attempts.
+    assert sorted(call["ids"]["DBSnapshotIdentifier"] for call in deletions if call["error"] is None) == \
+        ["%s-s%03d" % (name, index) for index in range(190)]
+    assert len(result["deleted"]) == 190
+    assert remaining == set("%s-s%03d" % (name, index) for index in range(190, 200))
+
+
 def test_pre_deploy_snapshot_copied_to_dr_region_with_its_policy(local_aws, rds, apply, instance):
     kms = local_aws.client("kms", region=DR_REGION)
     key_arn = kms.create_key(Description="rds dr copies")["KeyMetadata"]["Arn"]
