@@ -37,6 +37,7 @@ import os
 import re
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -291,10 +292,43 @@ class Environment:
                             expect_rc=expect_rc, overlay=self.overlay, limit=limit)
 
 
+def verbose_environment(local_aws, log_path):
+    """ansible-playbook at -vvv with a log file: what an operator keeps of a run, searched
+    for secrets by assert_no_secret."""
+    return {**ansible_environment(local_aws), "ANSIBLE_VERBOSITY": "3", "ANSIBLE_LOG_PATH": str(log_path)}
+
+
+SECRET_KEYS = ("password", "auth_token")
+
+
+def generated_secrets(local_aws, prefix, region=LOCAL_REGION):
+    """Every password and token stored under a secret name prefix (e.g. "dbfleet/local/")."""
+    client = local_aws.client("secretsmanager", region)
+    names = [entry["Name"] for page in client.get_paginator("list_secrets").paginate()
+             for entry in page["SecretList"] if entry["Name"].startswith(prefix)]
+    values = set()
+    for name in names:
+        stored = json.loads(client.get_secret_value(SecretId=name)["SecretString"])
+        values.update(str(stored[key]) for key in SECRET_KEYS if stored.get(key))
+    return values
+
+
+def assert_no_secret(values, *texts):
+    """None of the values, as they are or URL-encoded, in any of the texts (outputs, logs,
+    reports)."""
+    assert values, "no secret to look for"
+    found = [value[:4] + "..." for value in values for text in texts
+             if value in text or urllib.parse.quote(value, safe="") in text]
+    assert found == [], "secrets in the output: %s" % found
+
+
 @pytest.fixture(scope="session")
-def local_env(local_aws):
-    verbose = {**ansible_environment(local_aws), "ANSIBLE_VERBOSITY": "3"}
-    return Environment(local_aws, LOCAL_INVENTORY, run_playbook(PROVISION, LOCAL_INVENTORY, env=verbose))
+def local_env(local_aws, tmp_path_factory):
+    log = tmp_path_factory.mktemp("local-env") / "provision.log"
+    environment = Environment(local_aws, LOCAL_INVENTORY,
+                              run_playbook(PROVISION, LOCAL_INVENTORY, env=verbose_environment(local_aws, log)))
+    environment.log = log
+    return environment
 
 
 # The example fleets (examples/<name>/<env>) as `make demo FLEET=<name> ENV=<env>` runs

@@ -16,7 +16,8 @@ import yaml
 from tools.local_aws.psql import psql_command
 
 from conftest import (LOCAL_HOST as HOST, ansible_environment, LOCAL_INVENTORY as INVENTORY, LOCAL_REGION as REGION, REPO_ROOT,
-                      describe_db_instance as describe, pg_connect, read_secret as secret)
+                      assert_no_secret, describe_db_instance as describe, generated_secrets, pg_connect,
+                      read_secret as secret)
 
 # The session's local environment: these modules run on one xdist worker, in this order.
 XDIST_GROUP = "local_env"
@@ -167,12 +168,14 @@ def test_make_psql_opens_the_writer_without_the_password_on_its_command_line(pro
     assert extra_env["PGPASSWORD"] == secret(local_aws, CONNECTION_SECRET)["password"]
 
 
-def test_password_never_appears_in_verbose_output(provisioned, local_aws):
-    password = secret(local_aws, MASTER_SECRET)["password"]
-    output = provisioned.stdout + provisioned.stderr
-    assert "Store the master credentials" in output
-    assert password not in output
-    assert quote(password, safe="") not in output
+def test_no_password_or_token_in_the_verbose_output_or_the_log(local_env, local_aws):
+    """The first run at -vvv with a log file: none of the passwords and tokens it generated
+    (master, users, AUTH token) in its output or its log."""
+    output = local_env.first_run.stdout + local_env.first_run.stderr
+    assert "Store the master credentials" in output and "Store the master credentials" in local_env.log.read_text()
+    values = generated_secrets(local_aws, "dbfleet/local/")
+    assert secret(local_aws, MASTER_SECRET)["password"] in values and len(values) >= 3
+    assert_no_secret(values, output, local_env.log.read_text())
 
 
 def test_a_failure_to_store_a_secret_says_why_without_the_secret(local_env, local_aws):

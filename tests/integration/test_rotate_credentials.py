@@ -7,7 +7,8 @@ import psycopg2
 import pytest
 import redis
 
-from conftest import ansible_environment, pg_connect, read_secret as secret, run_playbook
+from conftest import (ansible_environment, assert_no_secret, generated_secrets, pg_connect, read_secret as secret,
+                      run_playbook, verbose_environment)
 
 INVENTORY = "inventories/local"
 HOST = "local-us-east-1"
@@ -64,10 +65,18 @@ def before(local_aws):
 
 
 @pytest.fixture(scope="module")
-def rotated(before, local_aws):
-    """The rotation at -vvv: its output, the credentials after it and the calls it made."""
-    env = {**ansible_environment(local_aws), "ANSIBLE_VERBOSITY": "3"}
-    result = run_playbook("playbooks/rotate_credentials.yml", INVENTORY, extra_vars=EXTRA_VARS, env=env)
+def secrets_before(before, local_aws):
+    return generated_secrets(local_aws, f"{PROJECT}/")
+
+
+@pytest.fixture(scope="module")
+def rotated(before, secrets_before, local_aws, tmp_path_factory):
+    """The rotation at -vvv with a log file: its output (log in result.log), the credentials
+    after it and the calls it made."""
+    log = tmp_path_factory.mktemp("rotation") / "rotate_credentials.log"
+    result = run_playbook("playbooks/rotate_credentials.yml", INVENTORY, extra_vars=EXTRA_VARS,
+                          env=verbose_environment(local_aws, log))
+    result.log = log
     return result, credentials(local_aws)
 
 
@@ -119,6 +128,13 @@ def test_report_names_secrets_and_shows_no_value(rotated):
     values += [creds["password"] for creds in after["users"].values()]
     for value in values:
         assert value not in output and quote(value, safe="") not in output
+
+
+def test_no_old_or_new_secret_in_the_verbose_output_or_the_log(rotated, secrets_before, local_aws):
+    result, _after = rotated
+    old, new = secrets_before, generated_secrets(local_aws, f"{PROJECT}/")
+    assert len(old) >= 5 and not old & new  # every password and the token replaced
+    assert_no_secret(old | new, result.stdout + result.stderr, result.log.read_text())
 
 
 def test_production_needs_confirmation(local_aws):
