@@ -1,5 +1,6 @@
-"""provision.yml while the endpoint throttles 30 % of every action's calls: the first run on
-an empty environment and a converged re-run both succeed, nothing is duplicated.
+"""provision.yml under faults: while the endpoint throttles 30 % of every action's calls, the
+first run on an empty environment and a converged re-run both succeed, nothing is
+duplicated; a run killed with SIGKILL midway is finished by the next one.
 
 The playbooks give every AWS module botocore's standard retry mode with 10 attempts
 (`dbfleet_aws_config_default`, playbooks/group_vars/all/aws.yml); without it, throttling
@@ -10,11 +11,16 @@ the runs' length grows with their number of calls, and every module gets the sam
 aws_config whatever the role.
 """
 
+import json
+import os
+import signal
+import subprocess
+import time
 import uuid
 
 import pytest
 
-from conftest import run_playbook
+from conftest import REPO_ROOT, ansible_environment, pg_connect, read_secret, run_playbook
 
 XDIST_GROUP = "faults"
 INVENTORY = "inventories/local"
@@ -23,6 +29,7 @@ HOST = "local-us-east-1"
 PROJECT = "faulty" + uuid.uuid4().hex[:6]
 EXTRA_VARS = {"dbfleet_project": PROJECT, "rds_read_replica_count": 0, "rds_monitoring_interval": 0,
               "elasticache_enabled": False, "alarms_enabled": False, "dr_enabled": False}
+USERS = ("app_user", "readonly_user", "analytics_user")  # db_users_list of inventories/local
 THROTTLE_30_PERCENT = [{"action": "*", "rate": 0.3, "error": "Throttling"}]
 
 
@@ -34,11 +41,11 @@ def throttled(local_aws):
     local_aws.clear_faults()
 
 
-def inventory_of_resources(local_aws):
+def inventory_of_resources(local_aws, project=PROJECT):
     """Every resource of the project, by type: what a duplicate or an orphan would show in."""
     rds = local_aws.client("rds")
     ec2, secrets = local_aws.client("ec2"), local_aws.client("secretsmanager")
-    ours = f"{PROJECT}-local"
+    ours = f"{project}-local"
     return {
         "instances": sorted(i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]
                             if i["DBInstanceIdentifier"].startswith(ours)),
@@ -50,7 +57,7 @@ def inventory_of_resources(local_aws):
         "security groups": sorted(g["GroupName"] for g in ec2.describe_security_groups()["SecurityGroups"]
                                   if g["GroupName"].startswith(ours)),
         "secrets": sorted(s["Name"] for s in secrets.list_secrets(MaxResults=100)["SecretList"]
-                          if s["Name"].startswith(f"{PROJECT}/")),
+                          if s["Name"].startswith(f"{project}/")),
     }
 
 
@@ -81,3 +88,44 @@ def test_first_run_and_converged_rerun_survive_30_percent_throttling(local_aws, 
     assert again.mutating == []
     throttled([])
     assert inventory_of_resources(local_aws) == created
+
+
+def test_a_run_killed_midway_converges_on_the_next_without_duplicates(local_aws, tmp_path):
+    """provision.yml killed with SIGKILL (its whole process group, as a lost machine would be)
+    while the DB instance is being created; the next run finishes the environment, a third
+    changes nothing, every resource exists once and the stored password opens the database."""
+    project = "killed" + uuid.uuid4().hex[:6]
+    extra_vars = dict(EXTRA_VARS, dbfleet_project=project)
+    command = [str(REPO_ROOT / ".venv/bin/ansible-playbook"), "playbooks/provision.yml", "-i", INVENTORY,
+               "-e", json.dumps(extra_vars)]
+    since = local_aws.recorder.mark()
+    with (tmp_path / "killed.log").open("w") as output:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=ansible_environment(local_aws), stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 120
+            while not any(call["action"] == "CreateDBInstance" for call in local_aws.recorder.calls(since)):
+                assert process.poll() is None and time.monotonic() < deadline, "no CreateDBInstance to kill after"
+                time.sleep(0.05)
+        finally:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == -signal.SIGKILL
+    halfway = inventory_of_resources(local_aws, project)
+    assert halfway["instances"] == [f"{project}-local"]
+
+    finished = run_playbook("playbooks/provision.yml", INVENTORY, extra_vars=extra_vars)
+    assert finished.recap[HOST]["failed"] == 0 and finished.recap[HOST]["changed"] > 0
+    assert not [call for call in finished.mutating if call["action"] == "CreateDBInstance"]
+    again = run_playbook("playbooks/provision.yml", INVENTORY, extra_vars=extra_vars)
+    assert again.recap[HOST]["changed"] == 0 and again.mutating == []
+
+    created = inventory_of_resources(local_aws, project)
+    assert created == {
+        "instances": [f"{project}-local"], "db subnet groups": [f"{project}-local"],
+        "db parameter groups": [f"{project}-local-postgres15"], "security groups": [f"{project}-local-rds"],
+        "secrets": sorted([f"{project}/local/rds/master", f"{project}/local/rds/credentials"]
+                          + [f"{project}/local/rds/users/{name}" for name in USERS])}
+    connection = read_secret(local_aws, f"{project}/local/rds/credentials")
+    pg_connect(connection["host"], connection["port"], connection["username"], connection["password"],
+               connection["dbname"]).close()
