@@ -17,35 +17,18 @@ The example fleets run with the overlay `make demo FLEET=... ENV=...` uses. Prin
 """
 
 import argparse
-import os
 import subprocess
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from tools.local_aws.client import (  # noqa: E402
-    EXAMPLE_OVERLAY, LocalAws, ansible_environment, free_port, parse_recap, write_figures)
+    EXAMPLE_OVERLAY, ansible_environment, own_endpoint, parse_recap, write_figures)
 
 ENVIRONMENTS = ("dev", "staging", "prod")
-
-
-@contextmanager
-def own_endpoint():
-    with tempfile.TemporaryDirectory(prefix="dbfleet-bench-") as state_dir:
-        port = free_port()
-        environ = dict(os.environ, LOCAL_AWS_PORT=str(port), LOCAL_AWS_STATE_DIR=state_dir)
-        subprocess.run([sys.executable, "-m", "tools.local_aws", "up"], cwd=REPO_ROOT, check=True, env=environ,
-                       capture_output=True)
-        try:
-            yield LocalAws(port, state_dir)
-        finally:
-            subprocess.run([sys.executable, "-m", "tools.local_aws", "down"], cwd=REPO_ROOT, check=False,
-                           env=environ, capture_output=True)
 
 
 def provision(env, fleet, environments):

@@ -19,7 +19,6 @@ Prints figures (and --json FILE writes them); nothing is asserted. Usage:
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 import time
@@ -30,12 +29,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from tools.local_aws.client import (  # noqa: E402
-    ansible_environment, run_ansible_playbook, running_endpoint, write_figures)
+    ansible_environment, profiled_environment, run_ansible_playbook, running_endpoint, task_times, write_figures)
 from tools.local_aws.recorder import is_mutating  # noqa: E402
 
 INVENTORY = "inventories/local"
 PROJECT = "dbfleet-local"
-TASK_TIME = re.compile(r"^(?P<task>.+?) -+ (?P<seconds>[\d.]+)s$")
 
 
 def managed_resources(endpoint):
@@ -80,13 +78,6 @@ def timed_run(env, playbook="playbooks/provision.yml"):
     return result
 
 
-def task_times(stdout):
-    """[(seconds, task)] from the profile_tasks recap, slowest first."""
-    recap = stdout[stdout.find("TASKS RECAP"):]
-    times = [(float(m["seconds"]), m["task"].strip()) for m in map(TASK_TIME.match, recap.splitlines()) if m]
-    return sorted(times, reverse=True)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -94,8 +85,7 @@ def main():
     args = parser.parse_args()
     endpoint = running_endpoint()
     env = ansible_environment(endpoint)
-    profiled = {**env, "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
-                "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all"}
+    profiled = profiled_environment(env)
 
     first = timed_run(env)
     if first.recap and any(counts.get("changed") for counts in first.recap.values()):

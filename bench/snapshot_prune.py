@@ -1,21 +1,28 @@
-"""Pruning manual RDS snapshots: dbfleet.aws.rds_snapshot_lifecycle against a task loop.
+"""Pruning manual RDS snapshots: dbfleet.aws.rds_snapshot_lifecycle against the peers' way.
 
-Against the local endpoint (LOCAL_AWS_PORT / LOCAL_AWS_STATE_DIR, started if needed):
+On a local endpoint of its own (a free port, a temporary state dir, stopped at the end: what
+other runs left on the demo's endpoint would slow its listings), for each COUNT (by default
+200, then 2,000), both sides measured in full on the same job: keep the 10 newest manual
+snapshots of one DB instance, delete the rest.
 
-1. creates one DB instance and COUNT manual snapshots through boto3 (timed);
-2. prunes them to keep_last=10 with one run of dbfleet.aws.rds_snapshot_lifecycle (timed,
-   with the API calls the recorder saw);
-3. creates SAMPLE more snapshots and deletes them with a loop of
-   amazon.aws.rds_instance_snapshot (state=absent, wait=false unless --loop-wait), one task
-   per snapshot, and extrapolates that time to COUNT snapshots.
+- this collection: one task, `dbfleet.aws.rds_snapshot_lifecycle` with
+  `retention: {keep_last: 10}` (listing included);
+- the peers: `amazon.aws.rds_snapshot_info` (the listing), then a loop of
+  `amazon.aws.rds_instance_snapshot state=absent wait=false` over all but the 10 newest,
+  one task per snapshot, as a playbook written with amazon.aws does it.
 
-Prints figures only; nothing is asserted. Usage:
+Each side starts from COUNT fresh snapshots of an instance of its own (created through
+boto3, not timed) and must end with exactly the 10 newest (read back through boto3). For
+each side: the playbook's wall time, the time of its tasks (profile_tasks), the API calls
+by action. Then the ratio. The peers' 2,000 take about 25 minutes on the development
+machine; `--counts 200` for a short run.
 
-    LOCAL_AWS_PORT=5000 .venv/bin/python bench/snapshot_prune.py [--count 2000] [--sample 20]
+Prints figures (and --json FILE writes them); nothing is asserted. Usage:
+
+    .venv/bin/python bench/snapshot_prune.py [--counts 200 2000] [--concurrency N] [--json FILE]
 """
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -26,8 +33,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from tools.local_aws.client import (  # noqa: E402
-    ansible_environment, run_ansible_playbook, running_endpoint)
+    ansible_environment, own_endpoint, profiled_environment, run_ansible_playbook, task_times, write_figures)
 
+KEEP = 10
 PLAY_HEADER = """---
 - name: Bench
   hosts: localhost
@@ -40,90 +48,114 @@ PLAY_HEADER = """---
     group/aws: {region: us-east-1, endpoint_url: "{{ endpoint_url }}"}
   tasks:
 """
-LIFECYCLE_TASK = """    - name: Prune with one module run
+COLLECTION_TASKS = """    - name: Keep the newest, delete the rest
       dbfleet.aws.rds_snapshot_lifecycle:
         db_instance_identifier: "{{ instance }}"
-        retention: {keep_last: 10}
-"""
-LOOP_TASK = """    - name: Delete one snapshot per task
+        retention: {keep_last: %d}
+        concurrency: "{{ concurrency | default(omit) }}"
+""" % KEEP
+PEER_TASKS = """    - name: List the manual snapshots
+      amazon.aws.rds_snapshot_info:
+        db_instance_identifier: "{{ instance }}"
+        snapshot_type: manual
+      register: listed
+    - name: Delete all but the newest
       amazon.aws.rds_instance_snapshot:
         db_snapshot_identifier: "{{ item }}"
         state: absent
-        wait: "{{ loop_wait }}"
-      loop: "{{ snapshots }}"
-"""
+        wait: false
+      loop: "{{ (listed.snapshots | sort(attribute='snapshot_create_time', reverse=true)
+                 | map(attribute='db_snapshot_identifier') | list)[%d:] }}"
+""" % KEEP
+SIDES = (
+    ("collection", "dbfleet.aws.rds_snapshot_lifecycle, one task", COLLECTION_TASKS),
+    ("peer", "amazon.aws.rds_snapshot_info + a loop of amazon.aws.rds_instance_snapshot", PEER_TASKS),
+)
 
 
-def create_snapshots(rds, instance, names):
-    start = time.monotonic()
-    for name in names:
-        rds.create_db_snapshot(DBInstanceIdentifier=instance, DBSnapshotIdentifier=name)
-    return time.monotonic() - start
+class Instance:
+    """A DB instance of the benchmark's own with COUNT manual snapshots; deleted on exit."""
+
+    def __init__(self, rds, count):
+        self.rds = rds
+        self.name = "bench-%s" % uuid.uuid4().hex[:8]
+        rds.create_db_instance(DBInstanceIdentifier=self.name, Engine="postgres", DBInstanceClass="db.t3.micro",
+                               MasterUsername="bench", MasterUserPassword="Bench-password-1", AllocatedStorage=20)
+        for index in range(count):  # one after the other: each has its own creation time
+            rds.create_db_snapshot(DBInstanceIdentifier=self.name, DBSnapshotIdentifier="%s-s%05d" % (self.name, index))
+        listed = sorted(self.listing(), key=lambda snapshot: (snapshot["SnapshotCreateTime"], snapshot["DBSnapshotIdentifier"]))
+        self.newest = [snapshot["DBSnapshotIdentifier"] for snapshot in listed[-KEEP:]]
+
+    def listing(self):
+        pages = self.rds.get_paginator("describe_db_snapshots").paginate(
+            DBInstanceIdentifier=self.name, SnapshotType="manual")
+        return [snapshot for page in pages for snapshot in page["DBSnapshots"]]
+
+    def manual_snapshots(self):
+        return sorted(snapshot["DBSnapshotIdentifier"] for snapshot in self.listing())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for name in self.manual_snapshots():
+            self.rds.delete_db_snapshot(DBSnapshotIdentifier=name)
+        self.rds.delete_db_instance(DBInstanceIdentifier=self.name, SkipFinalSnapshot=True)
 
 
-def timed_playbook(work, name, body, extra_vars, env):
-    playbook = work / name
-    playbook.write_text(PLAY_HEADER + body)
-    inventory = work / "inventory.yml"
-    inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
-    start = time.monotonic()
-    result = run_ansible_playbook(playbook, inventory, extra_vars=extra_vars, env=env)
-    if result.returncode != 0:
-        raise SystemExit(f"{name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}")
-    return time.monotonic() - start
+def prune(endpoint, env, work, side, tasks, count, concurrency):
+    rds = endpoint.client("rds")
+    with Instance(rds, count) as instance:
+        playbook = work / ("%s.yml" % side)
+        playbook.write_text(PLAY_HEADER + tasks)
+        extra_vars = {"endpoint_url": endpoint.url, "instance": instance.name}
+        if concurrency:
+            extra_vars["concurrency"] = concurrency
+        start = time.perf_counter()
+        result = run_ansible_playbook(playbook, work / "inventory.yml", extra_vars=extra_vars, env=env)
+        seconds = time.perf_counter() - start
+        if result.returncode != 0:
+            sys.exit("%s failed:\n%s\n%s" % (side, result.stdout[-3000:], result.stderr[-2000:]))
+        left = instance.manual_snapshots()
+        if left != sorted(instance.newest):
+            sys.exit("%s left %d snapshots, not the %d newest: %s" % (side, len(left), KEEP, left[:20]))
+    # The calls about this instance and its snapshots (their names start with the instance's).
+    ours = [call for call in result.calls
+            if any(str(value).startswith(instance.name) for value in (call.get("ids") or {}).values())]
+    calls = {}
+    for call in ours:
+        calls[call["action"]] = calls.get(call["action"], 0) + 1
+    return {"wall_seconds": round(seconds, 1),
+            "task_seconds": round(sum(seconds for seconds, _task in task_times(result.stdout)), 1),
+            "api_calls": len(ours), "calls_by_action": calls}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=2000)
-    parser.add_argument("--sample", type=int, default=20)
-    parser.add_argument("--loop-wait", action="store_true",
-                        help="let each loop task wait for the deletion (the module's default)")
+    parser.add_argument("--counts", type=int, nargs="+", default=[200, 2000])
+    parser.add_argument("--concurrency", type=int,
+                        help="the module's concurrency option (default: the module's default)")
+    parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # figures appear as they come
 
-    endpoint = running_endpoint()
-    env = ansible_environment(endpoint)
-    rds = endpoint.client("rds")
-    instance = "bench-%s" % uuid.uuid4().hex[:8]
-    rds.create_db_instance(DBInstanceIdentifier=instance, Engine="postgres", DBInstanceClass="db.t3.micro",
-                           MasterUsername="bench", MasterUserPassword="Bench-password-1", AllocatedStorage=20)
-    try:
-        with tempfile.TemporaryDirectory() as directory:
-            work = Path(directory)
-            names = ["%s-s%05d" % (instance, index) for index in range(args.count)]
-            created = create_snapshots(rds, instance, names)
-            print("create %d snapshots through boto3: %.1f s (%.1f ms each)"
-                  % (args.count, created, 1000 * created / args.count))
-
-            since = endpoint.recorder.mark()
-            module_time = timed_playbook(work, "lifecycle.yml", LIFECYCLE_TASK,
-                                         {"endpoint_url": endpoint.url, "instance": instance}, env)
-            counts = endpoint.recorder.count_by_action(since)
-            print("dbfleet.aws.rds_snapshot_lifecycle, %d snapshots to keep_last=10: %.1f s "
-                  "(DescribeDBSnapshots %d, DeleteDBSnapshot %d)"
-                  % (args.count, module_time, counts.get("DescribeDBSnapshots", 0), counts.get("DeleteDBSnapshot", 0)))
-
-            sample = ["%s-loop%03d" % (instance, index) for index in range(args.sample)]
-            create_snapshots(rds, instance, sample)
-            loop_time = timed_playbook(work, "loop.yml", LOOP_TASK,
-                                       {"endpoint_url": endpoint.url, "snapshots": sample,
-                                        "loop_wait": args.loop_wait}, env)
-            per_snapshot = loop_time / args.sample
-            print("amazon.aws.rds_instance_snapshot loop (wait: %s), %d snapshots: %.1f s (%.2f s each)"
-                  % (str(args.loop_wait).lower(), args.sample, loop_time, per_snapshot))
-            print("loop extrapolated to %d snapshots: %.0f s (%.1f min), %.0fx the module run"
-                  % (args.count, per_snapshot * args.count, per_snapshot * args.count / 60,
-                     per_snapshot * args.count / module_time))
-            print(json.dumps({"count": args.count, "module_seconds": round(module_time, 1),
-                              "loop_seconds_per_snapshot": round(per_snapshot, 3),
-                              "loop_seconds_extrapolated": round(per_snapshot * args.count, 1)}))
-    finally:
-        rds.delete_db_instance(DBInstanceIdentifier=instance, SkipFinalSnapshot=True)
-        pages = rds.get_paginator("describe_db_snapshots").paginate(
-            DBInstanceIdentifier=instance, SnapshotType="manual")
-        for snapshot in [snapshot for page in pages for snapshot in page["DBSnapshots"]]:
-            rds.delete_db_snapshot(DBSnapshotIdentifier=snapshot["DBSnapshotIdentifier"])
+    figures = []
+    with own_endpoint() as endpoint, tempfile.TemporaryDirectory() as directory:
+        env = profiled_environment(ansible_environment(endpoint))
+        work = Path(directory)
+        (work / "inventory.yml").write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
+        for count in args.counts:
+            row = {"snapshots": count, "kept": KEEP}
+            print("%d manual snapshots, keep the %d newest:" % (count, KEEP))
+            for side, label, tasks in SIDES:
+                row[side] = prune(endpoint, env, work, side, tasks, count, args.concurrency)
+                print("  %-80s %7.1f s wall, tasks %7.1f s, %5d API calls %s"
+                      % (label, row[side]["wall_seconds"], row[side]["task_seconds"], row[side]["api_calls"],
+                         row[side]["calls_by_action"]))
+            row["ratio"] = round(row["peer"]["wall_seconds"] / row["collection"]["wall_seconds"], 1)
+            print("  the peers' way takes %.0fx the time of one task" % row["ratio"])
+            figures.append(row)
+    write_figures(args.json, {"prune": figures})
 
 
 if __name__ == "__main__":

@@ -10,8 +10,10 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
@@ -30,6 +32,7 @@ VENV_BIN = REPO_ROOT / ".venv" / "bin"
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # What an inventory written for AWS needs on the local endpoint (make demo FLEET=... ENV=...).
 EXAMPLE_OVERLAY = REPO_ROOT / "tools" / "local_aws" / "example_overlay.yml"
+TASK_TIME = re.compile(r"^(?P<task>.+?) -+ (?P<seconds>[\d.]+)s$")  # a profile_tasks line
 RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counters>(?:\w+=\d+\s*)+)$")
 
 
@@ -96,6 +99,22 @@ def running_endpoint():
     return LocalAws(endpoint.port, endpoint.health()["state_dir"])
 
 
+@contextmanager
+def own_endpoint():
+    """A fresh endpoint on a free port with a temporary state dir, stopped at the end: a
+    benchmark's figures then owe nothing to what another run left on a shared one."""
+    with tempfile.TemporaryDirectory(prefix="dbfleet-bench-") as state_dir:
+        port = free_port()
+        environ = dict(os.environ, LOCAL_AWS_PORT=str(port), LOCAL_AWS_STATE_DIR=state_dir)
+        subprocess.run([sys.executable, "-m", "tools.local_aws", "up"], cwd=REPO_ROOT, check=True, env=environ,
+                       capture_output=True)
+        try:
+            yield LocalAws(port, state_dir)
+        finally:
+            subprocess.run([sys.executable, "-m", "tools.local_aws", "down"], cwd=REPO_ROOT, check=False,
+                           env=environ, capture_output=True)
+
+
 def write_figures(path, figures):
     """A benchmark's figures as JSON in `path` (its --json), when given."""
     if path:
@@ -129,6 +148,19 @@ def ansible_environment(endpoint=None):
         "LOCAL_AWS_STATE_DIR": str(endpoint.state_dir),
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
+
+
+def profiled_environment(env):
+    """`env` with the ansible.posix.profile_tasks callback on, every task in its recap."""
+    return {**env, "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
+            "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all"}
+
+
+def task_times(stdout):
+    """[(seconds, task)] from the profile_tasks recap of a run, slowest first."""
+    recap = stdout[stdout.find("TASKS RECAP"):]
+    times = [(float(m["seconds"]), m["task"].strip()) for m in map(TASK_TIME.match, recap.splitlines()) if m]
+    return sorted(times, reverse=True)
 
 
 def parse_recap(stdout):

@@ -2,20 +2,21 @@
 # Makes .venv hold the pinned requirements:
 #   venv.sh runtime    requirements.txt (make demo)
 #   venv.sh test       requirements-test.txt as well (make test)
+#   venv.sh bench      requirements-bench.txt as well (make bench)
 #
 # The virtualenv is kept in a cache shared by every clone on the machine,
 # $VENV_CACHE/<key> (default ~/.cache/dbfleet-aws/venvs), and .venv links to it.
-# The key hashes the Python version and both requirement files, so a fresh clone
+# The key hashes the Python version and the requirement files, so a fresh clone
 # of the same commit reuses a finished virtualenv and a changed pin builds a new
 # one. VENV_CACHE= (empty) keeps the virtualenv in .venv itself; an existing
 # .venv directory is kept and updated in place.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 python=${PYTHON:-python3.11}
-want=${1:?runtime or test}
+want=${1:?runtime, test or bench}
 command -v "$python" >/dev/null || { echo "venv: $python is required (Python 3.11)" >&2; exit 1; }
 
-key=$({ "$python" -V; cat requirements.txt requirements-test.txt; } | sha256sum | cut -c1-16)
+key=$({ "$python" -V; cat requirements.txt requirements-test.txt requirements-bench.txt; } | sha256sum | cut -c1-16)
 default_cache=${XDG_CACHE_HOME:-${HOME:+$HOME/.cache}}
 cache=${VENV_CACHE-${default_cache:+$default_cache/dbfleet-aws/venvs}}
 
@@ -39,6 +40,6 @@ echo "venv: installing the $want requirements into $venv"
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
 "$venv/bin/python" -m pip install -q -r requirements.txt
-[ "$want" = runtime ] || "$venv/bin/python" -m pip install -q -r requirements-test.txt
+[ "$want" = runtime ] || "$venv/bin/python" -m pip install -q -r "requirements-$want.txt"
 echo "$key" > "$venv/.installed-runtime"
 echo "$key" > "$marker"
