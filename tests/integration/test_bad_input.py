@@ -3,8 +3,8 @@ the variable or option it names, and the run makes no mutating AWS call.
 
 The cases of one playbook run together: one ansible-playbook run over a copy of
 inventories/local whose targets are the cases (case-NN, each with its input as host
-variables), so that each target fails on its own. The module cases run the same way, one
-task per case, each on its own target. Results are read from the ansible.posix.json callback.
+variables), so that each target fails on its own. The module cases share one run the same
+way, one task per case, each on its own target. Results are read from the ansible.posix.json callback.
 Nothing needs to be provisioned: the preflight and the runbooks' input checks run before
 anything reads or changes an environment, and the modules check their options first.
 """
@@ -44,19 +44,22 @@ class Batches:
         self.outcomes = {}
 
     def run(self, target):
-        """(failure messages by case, mutating calls) of the target's one run."""
-        if target not in self.outcomes:
-            self.outcomes[target] = self.run_once(target)
-        return self.outcomes[target]
+        """(failure messages by case, mutating calls) of the target's one run; the module
+        cases, whatever their module, share one run."""
+        batch = "modules" if target.startswith(MODULE_PREFIX) else target
+        if batch not in self.outcomes:
+            self.outcomes[batch] = self.run_once(batch)
+        return self.outcomes[batch]
 
-    def run_once(self, target):
-        cases = dict((case_id(index), case) for index, case in enumerate(CASES) if target_of(case) == target)
-        directory = self.work / target.replace(":", "-")
+    def run_once(self, batch):
+        cases = dict((case_id(index), case) for index, case in enumerate(CASES)
+                     if target_of(case) == batch or (batch == "modules" and target_of(case).startswith(MODULE_PREFIX)))
+        directory = self.work / batch
         env = {**ansible_environment(self.local_aws), "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
-        if target.startswith(MODULE_PREFIX):
-            playbook, inventory = self.module_play(directory, target[len(MODULE_PREFIX):], cases)
+        if batch == "modules":
+            playbook, inventory = self.module_play(directory, cases)
         else:
-            playbook, inventory = REPO_ROOT / "playbooks" / ("%s.yml" % target), self.inventory(directory, cases)
+            playbook, inventory = REPO_ROOT / "playbooks" / ("%s.yml" % batch), self.inventory(directory, cases)
         since = self.local_aws.recorder.mark()
         result = run_playbook(playbook, inventory, env=env, expect_rc=None)
         mutating = self.local_aws.recorder.mutating(since)
@@ -77,11 +80,12 @@ class Batches:
         (directory / "hosts.yml").write_text(yaml.safe_dump({"all": {"children": {"local": {"hosts": hosts}}}}))
         return directory
 
-    def module_play(self, directory, module, cases):
+    def module_play(self, directory, cases):
+        """One play, one task per case, each run on its case's target only."""
         directory.mkdir(parents=True)
-        tasks = [{"name": host, "dbfleet.aws.%s" % module: case[1], "when": "inventory_hostname == '%s'" % host}
-                 for host, case in cases.items()]
-        play = {"name": "Bad input to dbfleet.aws.%s" % module, "hosts": "all", "gather_facts": False,
+        tasks = [{"name": host, "dbfleet.aws.%s" % case[0][len(MODULE_PREFIX):]: case[1],
+                  "when": "inventory_hostname == '%s'" % host} for host, case in cases.items()]
+        play = {"name": "Bad input to the modules", "hosts": "all", "gather_facts": False,
                 "strategy": "ansible.builtin.free",
                 "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
                 "module_defaults": {"group/dbfleet.aws.aws": {"region": "us-east-1", "endpoint_url": self.local_aws.url}},
