@@ -3,8 +3,8 @@
 # Copyright: Contributors to the dbfleet.aws project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""RDS event categories: what RDS offers a source type, and the rule the event subscription
-module and the preflight (alarms_rds_event_categories) both apply."""
+"""RDS event categories: what RDS offers a source type (DescribeEventCategories), and the
+rule dbfleet.aws.rds_event_subscription applies before a create or change."""
 
 
 def offered_event_categories(client, source_type):
