@@ -43,34 +43,35 @@ def provision_panel(axis, figures):
     axis.tick_params(axis="y", labelsize=7)
 
 
+def side_by_side(axis, groups, collection, peer, unit):
+    """Bars of this collection and of its peer for each group; collection and peer are
+    (legend label, [value per group])."""
+    width = 0.38
+    for offset, color, (label, values) in ((-width / 2, COLLECTION, collection), (width / 2, PEER, peer)):
+        bars = axis.bar([index + offset for index in range(len(groups))], values, width, color=color, label=label)
+        label_bars(axis, bars, unit)
+    axis.set_xticks(range(len(groups)), groups)
+    axis.legend(fontsize=7)
+
+
 def parameter_group_panel(axis, figures):
     runs = ("first", "converged")
-    width = 0.38
-    for offset, side, color, label in ((-width / 2, "collection", COLLECTION, "dbfleet.aws.rds_parameter_group"),
-                                       (width / 2, "peer", PEER, "amazon.aws.rds_instance_param_group")):
-        bars = axis.bar([index + offset for index in range(len(runs))],
-                        [figures[side][run]["api_calls"] for run in runs], width, color=color, label=label)
-        label_bars(axis, bars, "")
-    axis.set_xticks(range(len(runs)), ["first apply", "converged re-run"])
+    side_by_side(axis, ["first apply", "converged re-run"],
+                 ("dbfleet.aws.rds_parameter_group", [figures["collection"][run]["api_calls"] for run in runs]),
+                 ("amazon.aws.rds_instance_param_group", [figures["peer"][run]["api_calls"] for run in runs]), "")
     axis.set_ylabel("API calls")
     axis.set_title("%d-parameter group (%s)" % (figures["parameters"], figures["family"]), fontsize=9)
-    axis.legend(fontsize=7)
 
 
 def snapshot_panel(axis, figures):
-    counts = [row["snapshots"] for row in figures["prune"]]
-    width = 0.38
-    for offset, side, color, label in ((-width / 2, "collection", COLLECTION, "rds_snapshot_lifecycle, one task"),
-                                       (width / 2, "peer", PEER, "rds_snapshot_info + loop of rds_instance_snapshot")):
-        bars = axis.bar([index + offset for index in range(len(counts))],
-                        [row[side]["wall_seconds"] for row in figures["prune"]], width, color=color, label=label)
-        label_bars(axis, bars, " s")
+    rows = figures["prune"]
+    side_by_side(axis, ["%d snapshots (%.0fx)" % (row["snapshots"], row["ratio"]) for row in rows],
+                 ("rds_snapshot_lifecycle, one task", [row["collection"]["wall_seconds"] for row in rows]),
+                 ("rds_snapshot_info + loop of rds_instance_snapshot", [row["peer"]["wall_seconds"] for row in rows]),
+                 " s")
     axis.set_yscale("log")
-    axis.set_xticks(range(len(counts)), ["%d snapshots (%.0fx)" % (row["snapshots"], row["ratio"])
-                                         for row in figures["prune"]])
     axis.set_ylabel("seconds, log scale")
     axis.set_title("Pruning manual snapshots to the 10 newest", fontsize=9)
-    axis.legend(fontsize=7)
 
 
 def parallel_panel(axis, figures):

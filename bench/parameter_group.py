@@ -23,28 +23,14 @@ Prints figures (and --json FILE writes them); nothing is asserted. Usage:
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from tools.local_aws.client import (  # noqa: E402
-    ansible_environment, own_endpoint, profiled_environment, run_ansible_playbook, task_times, write_figures)
-from tools.local_aws.recorder import is_mutating  # noqa: E402
+    ansible_environment, own_endpoint, profiled_environment, timed_tasks, write_figures)
 
-PLAY_HEADER = """---
-- name: Bench
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  vars:
-    ansible_python_interpreter: "{{ ansible_playbook_python }}"
-  module_defaults:
-    group/dbfleet.aws.aws: {region: us-east-1, endpoint_url: "{{ endpoint_url }}"}
-    group/aws: {region: us-east-1, endpoint_url: "{{ endpoint_url }}"}
-  tasks:
-"""
 SIDES = (
     ("collection", "dbfleet.aws.rds_parameter_group", """    - name: The group and its parameters
       dbfleet.aws.rds_parameter_group:
@@ -95,23 +81,6 @@ def user_values(rds, group):
                 for page in pages for parameter in page["Parameters"])
 
 
-def timed(work, side, tasks, extra_vars, env):
-    playbook = work / ("%s.yml" % side)
-    playbook.write_text(PLAY_HEADER + tasks)
-    start = time.perf_counter()
-    result = run_ansible_playbook(playbook, work / "inventory.yml", extra_vars=extra_vars, env=env)
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.exit("%s failed:\n%s\n%s" % (side, result.stdout[-3000:], result.stderr[-2000:]))
-    calls = {}
-    for call in result.calls:
-        calls[call["action"]] = calls.get(call["action"], 0) + 1
-    return {"wall_seconds": round(seconds, 2),
-            "task_seconds": round(sum(seconds for seconds, _task in task_times(result.stdout)), 2),
-            "api_calls": len(result.calls), "writes": sum(1 for call in result.calls if is_mutating(call["action"])),
-            "calls_by_action": calls}
-
-
 def compare(endpoint, args):
     """Both sides, first apply and converged re-run; the figures."""
     env = profiled_environment(ansible_environment(endpoint))
@@ -121,13 +90,12 @@ def compare(endpoint, args):
     print("%d parameters of %s:" % (len(parameters), args.family))
     with tempfile.TemporaryDirectory() as directory:
         work = Path(directory)
-        (work / "inventory.yml").write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
         for side, label, tasks in SIDES:
             group = "bench-%s" % side
             extra_vars = {"endpoint_url": endpoint.url, "group": group, "family": args.family,
                           "parameters": parameters}
-            figures[side] = {"first": timed(work, side, tasks, extra_vars, env),
-                             "converged": timed(work, side, tasks, extra_vars, env)}
+            figures[side] = {"first": timed_tasks(work, side, tasks, extra_vars, env),
+                             "converged": timed_tasks(work, side, tasks, extra_vars, env)}
             if user_values(rds, group) != parameters:
                 sys.exit("%s: the group does not hold the %d values" % (label, len(parameters)))
             for run in ("first", "converged"):

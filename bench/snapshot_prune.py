@@ -25,7 +25,6 @@ Prints figures (and --json FILE writes them); nothing is asserted. Usage:
 import argparse
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -33,21 +32,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from tools.local_aws.client import (  # noqa: E402
-    ansible_environment, own_endpoint, profiled_environment, run_ansible_playbook, task_times, write_figures)
+    ansible_environment, own_endpoint, profiled_environment, timed_tasks, write_figures)
 
 KEEP = 10
-PLAY_HEADER = """---
-- name: Bench
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  vars:
-    ansible_python_interpreter: "{{ ansible_playbook_python }}"
-  module_defaults:
-    group/dbfleet.aws.aws: {region: us-east-1, endpoint_url: "{{ endpoint_url }}"}
-    group/aws: {region: us-east-1, endpoint_url: "{{ endpoint_url }}"}
-  tasks:
-"""
 COLLECTION_TASKS = """    - name: Keep the newest, delete the rest
       dbfleet.aws.rds_snapshot_lifecycle:
         db_instance_identifier: "{{ instance }}"
@@ -106,28 +93,14 @@ class Instance:
 def prune(endpoint, env, work, side, tasks, count, concurrency):
     rds = endpoint.client("rds")
     with Instance(rds, count) as instance:
-        playbook = work / ("%s.yml" % side)
-        playbook.write_text(PLAY_HEADER + tasks)
         extra_vars = {"endpoint_url": endpoint.url, "instance": instance.name}
         if concurrency:
             extra_vars["concurrency"] = concurrency
-        start = time.perf_counter()
-        result = run_ansible_playbook(playbook, work / "inventory.yml", extra_vars=extra_vars, env=env)
-        seconds = time.perf_counter() - start
-        if result.returncode != 0:
-            sys.exit("%s failed:\n%s\n%s" % (side, result.stdout[-3000:], result.stderr[-2000:]))
+        figures = timed_tasks(work, side, tasks, extra_vars, env)
         left = instance.manual_snapshots()
         if left != sorted(instance.newest):
             sys.exit("%s left %d snapshots, not the %d newest: %s" % (side, len(left), KEEP, left[:20]))
-    # The calls about this instance and its snapshots (their names start with the instance's).
-    ours = [call for call in result.calls
-            if any(str(value).startswith(instance.name) for value in (call.get("ids") or {}).values())]
-    calls = {}
-    for call in ours:
-        calls[call["action"]] = calls.get(call["action"], 0) + 1
-    return {"wall_seconds": round(seconds, 1),
-            "task_seconds": round(sum(seconds for seconds, _task in task_times(result.stdout)), 1),
-            "api_calls": len(ours), "calls_by_action": calls}
+    return figures
 
 
 def main(argv=None):
@@ -143,7 +116,6 @@ def main(argv=None):
     with own_endpoint() as endpoint, tempfile.TemporaryDirectory() as directory:
         env = profiled_environment(ansible_environment(endpoint))
         work = Path(directory)
-        (work / "inventory.yml").write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
         for count in args.counts:
             row = {"snapshots": count, "kept": KEEP}
             print("%d manual snapshots, keep the %d newest:" % (count, KEEP))

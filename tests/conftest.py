@@ -308,7 +308,7 @@ def generated_secrets(local_aws, prefix, region=LOCAL_REGION):
              for entry in page["SecretList"] if entry["Name"].startswith(prefix)]
     values = set()
     for name in names:
-        stored = json.loads(client.get_secret_value(SecretId=name)["SecretString"])
+        stored = read_secret(local_aws, name, region)
         values.update(str(stored[key]) for key in SECRET_KEYS if stored.get(key))
     return values
 

@@ -154,14 +154,14 @@ def ensure_present(module, service, client, group):
     # wanted values, and the family's defaults are read only for the values a reset
     # returns to. A converged run reads the group's parameters once.
     current = service.describe_group_parameters(client, name) if manages_parameters and not created else {}
-    metadata = current if current else (family_metadata(module, service, client, family) if manages_parameters else {})
+    metadata = current or (family_metadata(module, service, client, family) if manages_parameters else {})
     if desired and not metadata:
         fail_with_problems(module, ["family: %s reports no parameters for family %s" % (service.label, family)])
     normalised, problems = validate_parameters(desired, metadata, family, service.formula_variables,
                                                renamed=service.renamed)
     if problems:
         fail_with_problems(module, problems)
-    if metadata is current and module.params["purge"] and any(
+    if current and module.params["purge"] and any(
             held.source == "user" and parameter not in normalised for parameter, held in current.items()):
         metadata = family_metadata(module, service, client, family)
     modifications, resets = plan_changes(normalised, metadata, current, module.params["purge"])

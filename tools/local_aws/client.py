@@ -11,8 +11,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -161,6 +163,41 @@ def task_times(stdout):
     recap = stdout[stdout.find("TASKS RECAP"):]
     times = [(float(m["seconds"]), m["task"].strip()) for m in map(TASK_TIME.match, recap.splitlines()) if m]
     return sorted(times, reverse=True)
+
+
+LOCALHOST_INVENTORY = "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
+# A play on the controller whose AWS modules (dbfleet.aws's and amazon.aws's) talk to the
+# endpoint of the extra var endpoint_url; a benchmark appends its tasks.
+ENDPOINT_PLAY = """---
+- name: Bench
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  module_defaults:
+    group/dbfleet.aws.aws: {region: us-east-1, endpoint_url: "{{ endpoint_url }}"}
+    group/aws: {region: us-east-1, endpoint_url: "{{ endpoint_url }}"}
+  tasks:
+"""
+
+
+def timed_tasks(work, name, tasks, extra_vars, env):
+    """Run `tasks` (YAML indented for ENDPOINT_PLAY) as work/<name>.yml on localhost, with
+    `env` from profiled_environment; exits when the run fails. Returns its figures: wall and
+    task seconds, the API calls (all, by action, writes)."""
+    playbook, inventory = work / ("%s.yml" % name), work / "inventory.yml"
+    playbook.write_text(ENDPOINT_PLAY + tasks)
+    inventory.write_text(LOCALHOST_INVENTORY)
+    start = time.perf_counter()
+    result = run_ansible_playbook(playbook, inventory, extra_vars=extra_vars, env=env)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit("%s failed:\n%s\n%s" % (name, result.stdout[-3000:], result.stderr[-2000:]))
+    return {"wall_seconds": round(seconds, 2),
+            "task_seconds": round(sum(task_seconds for task_seconds, _task in task_times(result.stdout)), 2),
+            "api_calls": len(result.calls), "writes": len(result.mutating),
+            "calls_by_action": dict(Counter(call["action"] for call in result.calls))}
 
 
 def parse_recap(stdout):
