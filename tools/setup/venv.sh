@@ -8,7 +8,8 @@
 # $VENV_CACHE/<key> (default ~/.cache/dbfleet-aws/venvs), and .venv links to it.
 # The key hashes the Python version and the requirement files, so a fresh clone
 # of the same commit reuses a finished virtualenv and a changed pin builds a new
-# one. VENV_CACHE= (empty) keeps the virtualenv in .venv itself; an existing
+# one (the key also hashes tools/setup/zip_bytecode_cache.py, installed into it).
+# VENV_CACHE= (empty) keeps the virtualenv in .venv itself; an existing
 # .venv directory is kept and updated in place.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,7 +17,8 @@ python=${PYTHON:-python3.11}
 want=${1:?runtime, test or bench}
 command -v "$python" >/dev/null || { echo "venv: $python is required (Python 3.11)" >&2; exit 1; }
 
-key=$({ "$python" -V; cat requirements.txt requirements-test.txt requirements-bench.txt; } | sha256sum | cut -c1-16)
+key=$({ "$python" -V; cat requirements.txt requirements-test.txt requirements-bench.txt tools/setup/zip_bytecode_cache.py; } \
+    | sha256sum | cut -c1-16)
 default_cache=${XDG_CACHE_HOME:-${HOME:+$HOME/.cache}}
 cache=${VENV_CACHE-${default_cache:+$default_cache/dbfleet-aws/venvs}}
 
@@ -40,6 +42,12 @@ echo "venv: installing the $want requirements into $venv"
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
 "$venv/bin/python" -m pip install -q -r requirements.txt
+# The bytecode cache of zip imports (tools/setup/zip_bytecode_cache.py), loaded by every
+# Python of the virtualenv through a .pth line.
+site_packages=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+cp tools/setup/zip_bytecode_cache.py "$site_packages/dbfleet_zip_bytecode_cache.py"
+echo "import dbfleet_zip_bytecode_cache; dbfleet_zip_bytecode_cache.install()" \
+    > "$site_packages/dbfleet_zip_bytecode_cache.pth"
 [ "$want" = runtime ] || "$venv/bin/python" -m pip install -q -r "requirements-$want.txt"
 echo "$key" > "$venv/.installed-runtime"
 echo "$key" > "$marker"
