@@ -17,7 +17,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 COLLECTION_LINK := .build/collections/ansible_collections/dbfleet/aws
 
 .PHONY: help demo demo-inventory psql test test-fast up down status venv venv-test venv-bench system-deps system-deps-test collection \
-        lint sanity unit local-aws-tests integration molecule build docs bench clean
+        lint sanity unit local-aws-tests integration awx-tests molecule build docs bench clean
 
 help:
 	@echo "make demo   set everything up and provision the local environment"
@@ -98,7 +98,7 @@ test:
 		"lint=$(MAKE) --no-print-directory lint" \
 		"sanity&=$(MAKE) --no-print-directory sanity" \
 		"molecule=$(MAKE) --no-print-directory molecule" \
-		"pytest=$(PYTEST_TESTS) tests/unit tests/packaging tests/local_aws tests/integration && $(BIN)/pytest -q tests/policy"
+		"pytest=$(PYTEST_TESTS) tests/unit tests/packaging tests/local_aws tests/integration tests/awx && $(BIN)/pytest -q tests/policy"
 
 # The fast tier, for a developer between edits: unit and packaging tests, and
 # ansible-test sanity on the files changed since the last commit (or in it).
@@ -123,6 +123,10 @@ local-aws-tests: venv-test system-deps collection
 integration: venv-test system-deps collection
 	$(PYTEST_TESTS) tests/integration
 	$(BIN)/pytest -q tests/policy
+
+# The job templates of awx/ launched through ansible-runner, as the controller does.
+awx-tests: venv-test system-deps collection
+	$(PYTEST_TESTS) tests/awx
 
 # Molecule keeps scenario state (e.g. "prepared") in its ephemeral directory,
 # under ~/.ansible by default and shared by every clone; a project-local one,

@@ -8,6 +8,7 @@ environment, notification, schedule target) must resolve.
 import importlib
 import re
 import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
 from unittest import mock
 
@@ -15,6 +16,8 @@ import pytest
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from dateutil.rrule import rrulestr
+
+from tools.awx import schedules
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK = REPO / "playbooks" / "awx_configure.yml"
@@ -241,3 +244,14 @@ def test_survey_variables_are_read_by_their_playbooks():
         text = (REPO / template["playbook"]).read_text()
         for question in template.get("survey_spec", {}).get("spec", []):
             assert re.search(rf"\b{question['variable']}\b", text), (template["name"], question["variable"])
+
+
+def test_the_docs_table_of_next_runs_is_what_the_rrules_give():
+    """docs/awx.md shows each schedule's next three runs after a stated time: computed again
+    from the RRULEs (tools/awx/schedules.py), the table must be the same."""
+    text = (REPO / "docs" / "awx.md").read_text()
+    stated = re.search(r"^Runs after (\S+):\n\n((?:\|.*\n)+)", text, re.MULTILINE)
+    after = datetime.strptime(stated[1], schedules.TIME_FORMAT).replace(tzinfo=timezone.utc)
+    assert stated[2].strip() == schedules.table(after)
+    daily = schedules.next_runs(DATA["dbfleet_awx_schedules"][0]["rrule"], after)
+    assert [(b - a).total_seconds() for a, b in zip(daily, daily[1:])] == [86400, 86400]

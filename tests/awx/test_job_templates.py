@@ -1,0 +1,249 @@
+"""The job templates of awx/, launched through ansible-runner as the controller launches them
+(tools/awx/launch.py: the template's playbook, its inventory source's file, the survey's
+answers and defaults, the credential type's environment, the launch prompts), on the local
+endpoint with the overlay `make demo FLEET=skillancer ENV=staging` uses.
+
+The staging templates run on an environment the provision template builds, in file order:
+provision, the weekly drift check (its schedule), snapshot, failover, restore, rotate
+credentials, report, maintenance (in check mode, then for real). Each test asserts the outcome the template's description
+promises, read back through boto3, the real PostgreSQL and the reports, and that every
+survey answer reached the playbook: the answers differ from the playbooks' defaults and the
+runbook reports echo the parameters they ran with, so a survey variable the playbook does
+not read fails the test. The prod templates: refused without their confirmation.
+"""
+
+import json
+import time
+from contextlib import closing
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from conftest import ansible_environment, pg_connect, read_secret, record_playbook_run
+from tools.awx import launch as awx
+
+# The staging environment these modules build and share: one xdist worker, in file order.
+XDIST_GROUP = "awx_staging"
+
+REGION = "us-east-1"
+HOST = "staging-us-east-1"
+WRITER = "skillancer-staging"
+MASTER_SECRET = "skillancer/staging/rds/master"
+DRILL_TABLE = "awx_drill"
+
+
+def launch(local_aws, work, name=None, answers=None, schedule=None, **prompts):
+    """One job: the template `name` (or the schedule's), run by ansible-runner in `work`
+    (its private data dir, whose reports/ the runbooks write to: the job's PWD). Returns the
+    runner's rc, status, stats and stdout, the endpoint calls during the job, and the JSON
+    reports written."""
+    if schedule:
+        job = awx.scheduled_job(schedule, awx.LOCAL_CREDENTIAL)
+    else:
+        job = awx.job(name, answers, credential=awx.LOCAL_CREDENTIAL, **prompts)
+    work.mkdir(parents=True, exist_ok=True)
+    since = local_aws.recorder.mark()
+    runner = awx.run(job, work, local=True, environment={**ansible_environment(local_aws), "PWD": str(work)})
+    calls = local_aws.recorder.calls(since, local_aws.recorder.mark())
+    record_playbook_run(job.playbook, calls)
+    return SimpleNamespace(
+        rc=runner.rc, status=runner.status, stats=runner.stats or {}, stdout=runner.stdout.read(),
+        calls=calls, mutating=local_aws.recorder.mutating(since),
+        reports=[json.loads(path.read_text()) for path in sorted(work.glob("reports/*.json"))])
+
+
+def succeeded(job):
+    assert (job.rc, job.status) == (0, "successful"), job.stdout[-6000:]
+    assert not job.stats.get("failures") and not job.stats.get("dark"), job.stats
+    return job
+
+
+def assert_answers_read(report, answers):
+    """The runbook ran with each answer (its report's parameters): a survey variable the
+    playbook does not read would leave the playbook's default there."""
+    for variable, value in answers.items():
+        if variable != "confirm":
+            assert str(report["parameters"][variable]) == value, (variable, report["parameters"])
+
+
+def writer(local_aws, identifier=WRITER):
+    return local_aws.client("rds", REGION).describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+
+
+def session(local_aws, identifier=WRITER, password=None):
+    master = read_secret(local_aws, MASTER_SECRET)
+    endpoint = writer(local_aws, identifier)["Endpoint"]
+    return pg_connect(endpoint["Address"], endpoint["Port"], master["username"], password or master["password"],
+                      "skillancer")
+
+
+def write_rows(local_aws, note, rows):
+    with closing(session(local_aws)) as connection:
+        cursor = connection.cursor()
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {DRILL_TABLE} (id serial PRIMARY KEY, note text)")
+        cursor.execute(f"INSERT INTO {DRILL_TABLE} (note) SELECT %s FROM generate_series(1, %s)", (note, rows))
+
+
+def count_rows(local_aws, identifier):
+    with closing(session(local_aws, identifier)) as connection:
+        cursor = connection.cursor()
+        cursor.execute(f"SELECT count(*) FROM {DRILL_TABLE}")
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def staging(local_aws, tmp_path_factory):
+    """skillancer staging, provisioned by its provision template. The endpoint ships WAL at
+    every describe meanwhile, so that a restore can reach the last second written."""
+    shipping = local_aws.control("GET", "log-shipping")
+    local_aws.control("POST", "log-shipping", {"seconds": 0})
+    job = launch(local_aws, tmp_path_factory.mktemp("provision"), "dbfleet provision staging")
+    yield SimpleNamespace(provision=job, drill={})
+    local_aws.control("POST", "log-shipping", shipping)
+
+
+def test_provision_template_builds_the_environment(staging, local_aws):
+    succeeded(staging.provision)
+    instance = writer(local_aws)
+    assert (instance["DBInstanceStatus"], instance["MultiAZ"], instance["BackupRetentionPeriod"]) == (
+        "available", True, 7)
+    [group] = local_aws.client("elasticache", REGION).describe_replication_groups(
+        ReplicationGroupId=WRITER)["ReplicationGroups"]
+    assert (group["Status"], len(group["MemberClusters"]), group["MultiAZ"]) == ("available", 2, "enabled")
+    assert {"CreateDBInstance", "CreateReplicationGroup"} <= {call["action"] for call in staging.provision.mutating}
+
+
+def test_weekly_drift_check_schedule_finds_nothing_to_change(staging, local_aws, tmp_path):
+    """provision.yml in check mode with diff, as the schedule launches it: a converged
+    environment shows no change and gets no write."""
+    job = succeeded(launch(local_aws, tmp_path, schedule="dbfleet weekly drift check staging"))
+    assert job.stats.get("changed", {}) == {} and job.mutating == []
+    assert HOST in job.stats["ok"]
+
+
+def test_snapshot_template_takes_the_rds_snapshot_with_its_purpose(staging, local_aws, tmp_path):
+    write_rows(local_aws, "before the snapshot", 5)
+    answers = {"target": "rds", "purpose": "awx-drill", "confirm": "staging"}
+    job = succeeded(launch(local_aws, tmp_path, "dbfleet snapshot staging", answers))
+    [report] = job.reports
+    assert_answers_read(report, answers)
+    snapshot = local_aws.client("rds", REGION).describe_db_snapshots(
+        DBSnapshotIdentifier=report["details"]["rds_snapshot"]["id"])["DBSnapshots"][0]
+    assert (snapshot["Status"], snapshot["DBInstanceIdentifier"]) == ("available", WRITER)
+    assert {tag["Key"]: tag["Value"] for tag in snapshot["TagList"]}["Purpose"] == "awx-drill"
+    # target=rds: the replication group is left alone.
+    actions = {call["action"] for call in job.mutating}
+    assert "CreateDBSnapshot" in actions and "CreateSnapshot" not in actions
+
+    time.sleep(1.1)
+    staging.drill["between"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    time.sleep(1.1)
+    write_rows(local_aws, "after the snapshot", 3)
+
+
+def test_failover_template_swaps_the_zones(staging, local_aws, tmp_path):
+    before = writer(local_aws)
+    answers = {"target": "rds", "confirm": "staging"}
+    job = succeeded(launch(local_aws, tmp_path, "dbfleet failover staging", answers))
+    assert_answers_read(job.reports[0], answers)
+    after = writer(local_aws)
+    assert (after["AvailabilityZone"], after["SecondaryAvailabilityZone"]) == (
+        before["SecondaryAvailabilityZone"], before["AvailabilityZone"])
+
+
+def test_failover_template_moves_the_redis_primary(staging, local_aws, tmp_path):
+    """target=redis, not the playbook's default: the report shows the answer was read."""
+    answers = {"target": "redis", "confirm": "staging"}
+    job = succeeded(launch(local_aws, tmp_path, "dbfleet failover staging", answers))
+    [report] = job.reports
+    assert_answers_read(report, answers)
+    [group] = local_aws.client("elasticache", REGION).describe_replication_groups(
+        ReplicationGroupId=WRITER)["ReplicationGroups"]
+    primary = next(member["CacheClusterId"] for member in group["NodeGroups"][0]["NodeGroupMembers"]
+                   if member["CurrentRole"] == "primary")
+    assert report["details"]["primary_before"] != primary == report["details"]["primary_after"]
+
+
+def test_restore_template_returns_the_rows_of_its_point_in_time(staging, local_aws, tmp_path):
+    answers = {"mode": "pitr", "restore_time": staging.drill["between"], "confirm": "staging"}
+    job = succeeded(launch(local_aws, tmp_path, "dbfleet restore staging", answers))
+    [report] = job.reports
+    assert_answers_read(report, answers)
+    [restored] = [call["ids"]["TargetDBInstanceIdentifier"] for call in job.mutating
+                  if call["action"] == "RestoreDBInstanceToPointInTime"]
+    assert restored != WRITER and restored.startswith(WRITER + "-restored-")
+    assert (count_rows(local_aws, restored), count_rows(local_aws, WRITER)) == (5, 8)
+    # The restored copy keeps the source's deletion protection.
+    rds = local_aws.client("rds", REGION)
+    rds.modify_db_instance(DBInstanceIdentifier=restored, DeletionProtection=False, ApplyImmediately=True)
+    rds.delete_db_instance(DBInstanceIdentifier=restored, SkipFinalSnapshot=True)
+
+
+def test_rotate_credentials_template_rotates_only_the_master_password(staging, local_aws, tmp_path):
+    before = {name: read_secret(local_aws, name) for name in (
+        MASTER_SECRET, "skillancer/staging/redis/auth-token")}
+    answers = {"rotate_targets": "master", "confirm": "staging"}
+    succeeded(launch(local_aws, tmp_path, "dbfleet rotate credentials staging", answers))
+    master = read_secret(local_aws, MASTER_SECRET)
+    assert master["password"] != before[MASTER_SECRET]["password"]
+    with closing(session(local_aws)) as connection:
+        connection.cursor().execute("SELECT 1")
+    with pytest.raises(Exception, match="password authentication failed"):
+        session(local_aws, password=before[MASTER_SECRET]["password"]).close()
+    # rotate_targets=master: the Redis token (a default target) is untouched.
+    assert read_secret(local_aws, "skillancer/staging/redis/auth-token") == before["skillancer/staging/redis/auth-token"]
+
+
+def apply_status(local_aws):
+    return writer(local_aws)["DBParameterGroups"][0]["ParameterApplyStatus"]
+
+
+def test_report_template_shows_the_writer_pending_a_reboot(staging, local_aws, tmp_path):
+    """A static parameter changed behind the inventory's back: the writer waits for a reboot,
+    and the report (read-only) says so in its Markdown and JSON files."""
+    rds = local_aws.client("rds", REGION)
+    [group] = writer(local_aws)["DBParameterGroups"]
+    rds.modify_db_parameter_group(DBParameterGroupName=group["DBParameterGroupName"], Parameters=[
+        {"ParameterName": "max_connections", "ParameterValue": "150", "ApplyMethod": "pending-reboot"}])
+    assert apply_status(local_aws) == "pending-reboot"
+
+    job = succeeded(launch(local_aws, tmp_path, "dbfleet report staging"))
+    assert job.mutating == []
+    data = json.loads((tmp_path / "reports" / f"report-{HOST}.json").read_text())
+    markdown = (tmp_path / "reports" / f"report-{HOST}.md").read_text()
+    [instance] = [entry for entry in data["rds_instances"] if entry["identifier"] == WRITER]
+    assert (instance["status"], instance["pending_reboot"]) == ("available", True)
+    assert (instance["backup_retention_days"], instance["multi_az"]) == (7, True)
+    assert len(data["cache_nodes"]) == 2 and data["environment"] == "staging"
+    assert f"| {WRITER} | available | db.t3.medium | 15.10 | yes |" in markdown
+
+
+def test_maintenance_template_in_check_mode_lists_the_reboot_only(staging, local_aws, tmp_path):
+    job = succeeded(launch(local_aws, tmp_path, "dbfleet maintenance staging", {"confirm": "staging"},
+                           job_type="check"))
+    assert f"{WRITER} wait for a reboot to apply static parameters" in job.stdout
+    assert job.mutating == [] and apply_status(local_aws) == "pending-reboot"
+
+
+def test_maintenance_template_reboots_what_waits_for_a_reboot(staging, local_aws, tmp_path):
+    job = succeeded(launch(local_aws, tmp_path, "dbfleet maintenance staging", {"confirm": "staging"}))
+    assert [(call["action"], call["ids"].get("DBInstanceIdentifier")) for call in job.mutating] == [
+        ("RebootDBInstance", WRITER)]
+    assert apply_status(local_aws) == "in-sync"
+
+
+def test_prod_templates_are_refused_without_their_confirmation(staging, local_aws, tmp_path):
+    """Without the answer the controller refuses the launch; with another environment's name
+    the playbook refuses before any AWS call."""
+    with pytest.raises(awx.LaunchError, match="'confirm' value missing"):
+        awx.job("dbfleet failover prod", {"target": "rds"}, credential=awx.LOCAL_CREDENTIAL)
+    for name in ("dbfleet restore prod", "dbfleet maintenance prod"):
+        job = launch(local_aws, tmp_path / name.split()[1], name, {"confirm": "staging"})
+        assert job.rc != 0 and job.calls == [], name
+        assert "confirm: environment prod is protected; run again with -e confirm=prod" in " ".join(
+            job.stdout.split()), name
+    # Confirmed, the maintenance template runs: prod is not provisioned on this endpoint, so
+    # nothing waits for a reboot and nothing is written.
+    confirmed = succeeded(launch(local_aws, tmp_path / "confirmed", "dbfleet maintenance prod", {"confirm": "prod"}))
+    assert confirmed.mutating == [] and "DescribeDBInstances" in {call["action"] for call in confirmed.calls}
