@@ -9,7 +9,8 @@ credentials, report, maintenance (in check mode, then for real). Each test asser
 promises, read back through boto3, the real PostgreSQL and the reports, and that every
 survey answer reached the playbook: the answers differ from the playbooks' defaults and the
 runbook reports echo the parameters they ran with, so a survey variable the playbook does
-not read fails the test. The prod templates: refused without their confirmation.
+not read fails the test. Last, the prod templates refused without their confirmation (their
+runs: test_prod_job_templates.py; dev's: test_dev_job_templates.py).
 """
 
 import json
@@ -20,7 +21,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import ansible_environment, pg_connect, read_secret, record_playbook_run
+from conftest import pg_connect, read_secret
+from job_runs import assert_answers_read, delete_restored, fail_over_and_check_the_zones_swap, launch, succeeded
 from tools.awx import launch as awx
 
 # The staging environment these modules build and share: one xdist worker, in file order.
@@ -31,40 +33,6 @@ HOST = "staging-us-east-1"
 WRITER = "skillancer-staging"
 MASTER_SECRET = "skillancer/staging/rds/master"
 DRILL_TABLE = "awx_drill"
-
-
-def launch(local_aws, work, name=None, answers=None, schedule=None, **prompts):
-    """One job: the template `name` (or the schedule's), run by ansible-runner in `work`
-    (its private data dir, whose reports/ the runbooks write to: the job's PWD). Returns the
-    runner's rc, status, stats and stdout, the endpoint calls during the job, and the JSON
-    reports written."""
-    if schedule:
-        job = awx.scheduled_job(schedule, awx.LOCAL_CREDENTIAL)
-    else:
-        job = awx.job(name, answers, credential=awx.LOCAL_CREDENTIAL, **prompts)
-    work.mkdir(parents=True, exist_ok=True)
-    since = local_aws.recorder.mark()
-    runner = awx.run(job, work, local=True, environment={**ansible_environment(local_aws), "PWD": str(work)})
-    calls = local_aws.recorder.calls(since, local_aws.recorder.mark())
-    record_playbook_run(job.playbook, calls)
-    return SimpleNamespace(
-        rc=runner.rc, status=runner.status, stats=runner.stats or {}, stdout=runner.stdout.read(),
-        calls=calls, mutating=local_aws.recorder.mutating(since),
-        reports=[json.loads(path.read_text()) for path in sorted(work.glob("reports/*.json"))])
-
-
-def succeeded(job):
-    assert (job.rc, job.status) == (0, "successful"), job.stdout[-6000:]
-    assert not job.stats.get("failures") and not job.stats.get("dark"), job.stats
-    return job
-
-
-def assert_answers_read(report, answers):
-    """The runbook ran with each answer (its report's parameters): a survey variable the
-    playbook does not read would leave the playbook's default there."""
-    for variable, value in answers.items():
-        if variable != "confirm":
-            assert str(report["parameters"][variable]) == value, (variable, report["parameters"])
 
 
 def writer(local_aws, identifier=WRITER):
@@ -143,13 +111,7 @@ def test_snapshot_template_takes_the_rds_snapshot_with_its_purpose(staging, loca
 
 
 def test_failover_template_swaps_the_zones(staging, local_aws, tmp_path):
-    before = writer(local_aws)
-    answers = {"target": "rds", "confirm": "staging"}
-    job = succeeded(launch(local_aws, tmp_path, "dbfleet failover staging", answers))
-    assert_answers_read(job.reports[0], answers)
-    after = writer(local_aws)
-    assert (after["AvailabilityZone"], after["SecondaryAvailabilityZone"]) == (
-        before["SecondaryAvailabilityZone"], before["AvailabilityZone"])
+    fail_over_and_check_the_zones_swap(local_aws, tmp_path, "staging", WRITER)
 
 
 def test_failover_template_moves_the_redis_primary(staging, local_aws, tmp_path):
@@ -174,10 +136,7 @@ def test_restore_template_returns_the_rows_of_its_point_in_time(staging, local_a
                   if call["action"] == "RestoreDBInstanceToPointInTime"]
     assert restored != WRITER and restored.startswith(WRITER + "-restored-")
     assert (count_rows(local_aws, restored), count_rows(local_aws, WRITER)) == (5, 8)
-    # The restored copy keeps the source's deletion protection.
-    rds = local_aws.client("rds", REGION)
-    rds.modify_db_instance(DBInstanceIdentifier=restored, DeletionProtection=False, ApplyImmediately=True)
-    rds.delete_db_instance(DBInstanceIdentifier=restored, SkipFinalSnapshot=True)
+    delete_restored(local_aws, restored)
 
 
 def test_rotate_credentials_template_rotates_only_the_master_password(staging, local_aws, tmp_path):
