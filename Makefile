@@ -84,9 +84,9 @@ psql: up
 
 # --- tests --------------------------------------------------------------------
 # Each stage is timed; a table of the times closes the output (and so CI's log).
-# lint, sanity and molecule run beside pytest ("lint&" joins the next stage) at nice 10:
-# pytest leaves part of a core idle (backoff, waiters, the data plane) and they fill it,
-# without taking the CPU from pytest's workers.
+# lint, sanity and molecule run beside pytest ("lint&" joins the next stage) at nice 19:
+# pytest leaves part of a core idle (backoff, waiters, the data plane) and they fill it;
+# at nice 10 they still took enough CPU to slow pytest's longest chain by a minute.
 # pytest runs the tests on PYTEST_WORKERS xdist workers, each with its own local
 # endpoint, then tests/policy on its own: it checks docs/iam/ against the calls every
 # worker's playbook runs made (.build/iam/runs/, emptied first).
@@ -97,9 +97,9 @@ PYTEST_TESTS := rm -rf .build/iam/runs && $(BIN)/pytest -q $(PYTEST_PARALLEL)
 test:
 	@$(PYTHON) tools/testing/stages.py \
 		"setup=$(MAKE) --no-print-directory venv-test system-deps-test collection" \
-		"lint&=nice -n 10 $(MAKE) --no-print-directory lint" \
-		"sanity&=nice -n 10 $(MAKE) --no-print-directory sanity" \
-		"molecule&=nice -n 10 $(MAKE) --no-print-directory molecule" \
+		"lint&=nice -n 19 $(MAKE) --no-print-directory lint" \
+		"sanity&=nice -n 19 $(MAKE) --no-print-directory sanity" \
+		"molecule&=nice -n 19 $(MAKE) --no-print-directory molecule" \
 		"pytest=$(PYTEST_TESTS) tests/unit tests/packaging tests/local_aws tests/integration tests/awx && $(BIN)/pytest -q tests/policy"
 
 # The fast tier, for a developer between edits: unit and packaging tests, and

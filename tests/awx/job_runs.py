@@ -10,7 +10,7 @@ from tools.awx import launch as awx
 
 def launch(local_aws, work, name=None, answers=None, schedule=None, **prompts):
     """One job: the template `name` (or the schedule's), run by ansible-runner in `work`
-    (its private data dir, whose reports/ the runbooks write to: the job's PWD). Returns the
+    (its private data dir, whose reports/ the runbooks write to). Returns the
     runner's rc, status, stats and stdout, the endpoint calls during the job, and the JSON
     reports written."""
     if schedule:
@@ -19,7 +19,7 @@ def launch(local_aws, work, name=None, answers=None, schedule=None, **prompts):
         job = awx.job(name, answers, credential=awx.LOCAL_CREDENTIAL, **prompts)
     work.mkdir(parents=True, exist_ok=True)
     since = local_aws.recorder.mark()
-    runner = awx.run(job, work, local=True, environment={**ansible_environment(local_aws), "PWD": str(work)})
+    runner = awx.run(job, work, local=True, environment=ansible_environment(local_aws))
     calls = local_aws.recorder.calls(since, local_aws.recorder.mark())
     record_playbook_run(job.playbook, calls)
     return SimpleNamespace(

@@ -115,9 +115,10 @@ def test_report_template_reports_prod(local_aws, tmp_path):
     job = succeeded(launch(local_aws, tmp_path, "dbfleet report prod"))
     assert job.mutating == []
     report = (tmp_path / "reports" / f"report-{HOST}.md").read_text()
-    live = [entry["DBInstanceIdentifier"] for entry in local_aws.client("rds", REGION).describe_db_instances()[
-        "DBInstances"] if entry["DBInstanceIdentifier"].startswith(WRITER) and entry["DBInstanceStatus"] == "available"]
-    assert live and all(f"| {identifier} | available |" in report for identifier in live)
+    [group] = local_aws.client("elasticache", REGION).describe_replication_groups(
+        ReplicationGroupId=WRITER)["ReplicationGroups"]
+    assert f"| {WRITER} | available | db.r6g.large |" in report
+    assert group["MemberClusters"] and all(f"| {node} | available |" in report for node in group["MemberClusters"])
 
 
 def test_provision_template_in_check_mode_on_the_dr_host_changes_nothing(local_aws, tmp_path):

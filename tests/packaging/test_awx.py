@@ -13,11 +13,11 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from dateutil.rrule import rrulestr
 
 from tools.awx import schedules
+from tools.awx.launch import controller_objects, load_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK = REPO / "playbooks" / "awx_configure.yml"
@@ -29,21 +29,8 @@ SURVEY_KEYS = {"question_name", "question_description", "variable", "type", "req
                "default", "choices", "min", "max", "new_question"}
 
 
-class _Loader(yaml.SafeLoader):
-    """Reads !unsafe (strings the controller renders, not Ansible) as plain strings."""
-
-
-_Loader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
-
-
-def load(path):
-    return yaml.load(Path(path).read_text(), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
-
-
-PLAY = load(PLAYBOOK)[0]
-DATA = {}
-for _vars_file in PLAY["vars_files"]:
-    DATA.update(load(PLAYBOOK.parent / _vars_file))
+PLAY = load_yaml(PLAYBOOK)[0]
+DATA = controller_objects()
 
 
 class _Captured(Exception):

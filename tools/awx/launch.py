@@ -47,13 +47,16 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
 
 
+def load_yaml(path):
+    """A YAML file of awx/ or playbooks/, !unsafe strings read as they are."""
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+
+
 def controller_objects():
     """Every variable of the files playbooks/awx_configure.yml applies, merged."""
-    play = yaml.load(AWX_CONFIGURE.read_text(encoding="utf-8"), Loader=_Loader)[0]  # noqa: S506
     objects = {}
-    for vars_file in play["vars_files"]:
-        objects.update(yaml.load((AWX_CONFIGURE.parent / vars_file).read_text(encoding="utf-8"),
-                                 Loader=_Loader))  # noqa: S506
+    for vars_file in load_yaml(AWX_CONFIGURE)[0]["vars_files"]:
+        objects.update(load_yaml(AWX_CONFIGURE.parent / vars_file))
     return objects
 
 
@@ -187,7 +190,9 @@ def scheduled_job(name, credential=None, objects=None):
 
 def run(launch, private_data_dir, local=False, environment=None):
     """Run the Launch with ansible-runner; `local` adds the local endpoint's extra vars.
-    Returns the ansible_runner.Runner (rc, status, stats, events, stdout)."""
+    The job's PWD is the private data dir, so the runbooks write their reports to its
+    reports/ as a job writes them to its own directory. Returns the ansible_runner.Runner
+    (rc, status, stats, events, stdout)."""
     import ansible_runner  # pylint: disable=import-outside-toplevel
 
     cmdline = list(launch.cmdline) + (["-e", "@%s" % EXAMPLE_OVERLAY] if local else [])
@@ -197,8 +202,8 @@ def run(launch, private_data_dir, local=False, environment=None):
     return ansible_runner.run(
         private_data_dir=str(private_data_dir), project_dir=str(REPO_ROOT), playbook=launch.playbook,
         inventory=str(launch.inventory), extravars=launch.extravars,
-        envvars={**environment, "PATH": path, **launch.envvars}, cmdline=shlex.join(cmdline),
-        quiet=True, suppress_env_files=True)
+        envvars={**environment, "PATH": path, "PWD": str(private_data_dir), **launch.envvars},
+        cmdline=shlex.join(cmdline), quiet=True, suppress_env_files=True)
 
 
 def main(argv=None):
@@ -225,6 +230,8 @@ def main(argv=None):
         if args.schedule:
             launch = scheduled_job(args.schedule, credential, objects)
         else:
+            if any("=" not in answer for answer in args.answer):
+                parser.error("--answer takes VARIABLE=VALUE")
             answers = dict(answer.split("=", 1) for answer in args.answer)
             launch = job(args.template, answers, args.job_type, args.diff, args.limit, credential, objects)
     except LaunchError as error:
