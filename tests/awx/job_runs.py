@@ -2,9 +2,10 @@
 its outcome as the tests read it."""
 
 import json
+from contextlib import closing
 from types import SimpleNamespace
 
-from conftest import ansible_environment, record_playbook_run
+from conftest import ansible_environment, describe_db_instance, pg_connect, read_secret, record_playbook_run
 from tools.awx import launch as awx
 
 
@@ -60,3 +61,24 @@ def fail_over_and_check_the_zones_swap(local_aws, work, environment, identifier,
     after = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
     assert (after["AvailabilityZone"], after["SecondaryAvailabilityZone"]) == (
         before["SecondaryAvailabilityZone"], before["AvailabilityZone"])
+
+
+def instance(local_aws, identifier, region="us-east-1"):
+    return describe_db_instance(local_aws.client("rds", region), identifier)
+
+
+def connect(local_aws, identifier, master_secret, password=None):
+    """A session on `identifier`'s database `skillancer` as the master user (with `password`
+    instead of the stored one, to try an old password)."""
+    master = read_secret(local_aws, master_secret)
+    endpoint = instance(local_aws, identifier)["Endpoint"]
+    return pg_connect(endpoint["Address"], endpoint["Port"], master["username"], password or master["password"],
+                      "skillancer")
+
+
+def sql(local_aws, identifier, master_secret, statement, parameters=None):
+    """Run one statement as the master user; its rows, or None for a statement without."""
+    with closing(connect(local_aws, identifier, master_secret)) as connection:
+        cursor = connection.cursor()
+        cursor.execute(statement, parameters)
+        return cursor.fetchall() if cursor.description else None

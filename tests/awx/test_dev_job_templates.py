@@ -5,13 +5,12 @@ of the cache only, failover (refused: nothing to fail over to), restore to the l
 restorable time, rotation of the Redis token, maintenance, report.
 """
 
-from contextlib import closing
 
 import pytest
 import redis
 
-from conftest import pg_connect, read_secret
-from job_runs import assert_answers_read, delete_restored, launch, succeeded
+from conftest import read_secret
+from job_runs import assert_answers_read, delete_restored, instance, launch, sql, succeeded
 
 XDIST_GROUP = "awx_dev"
 
@@ -35,18 +34,8 @@ def dev(local_aws, tmp_path_factory):
     local_aws.control("POST", "log-shipping", shipping)
 
 
-def instance(local_aws, identifier=WRITER):
-    return local_aws.client("rds", REGION).describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
-
-
 def execute(local_aws, statement, identifier=WRITER):
-    master = read_secret(local_aws, MASTER_SECRET)
-    endpoint = instance(local_aws, identifier)["Endpoint"]
-    with closing(pg_connect(endpoint["Address"], endpoint["Port"], master["username"], master["password"],
-                            "skillancer")) as connection:
-        cursor = connection.cursor()
-        cursor.execute(statement)
-        return cursor.fetchall() if cursor.description else None
+    return sql(local_aws, identifier, MASTER_SECRET, statement)
 
 
 def cache(local_aws, token=None):
@@ -59,7 +48,7 @@ def cache(local_aws, token=None):
 
 def test_provision_template_builds_dev(dev, local_aws):
     succeeded(dev)
-    writer = instance(local_aws)
+    writer = instance(local_aws, WRITER)
     assert (writer["DBInstanceStatus"], writer["MultiAZ"], writer["BackupRetentionPeriod"]) == ("available", False, 1)
     assert cache(local_aws).ping()
 

@@ -15,14 +15,14 @@ runs: test_prod_job_templates.py; dev's: test_dev_job_templates.py).
 
 import json
 import time
-from contextlib import closing
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import pytest
 
-from conftest import pg_connect, read_secret
-from job_runs import assert_answers_read, delete_restored, fail_over_and_check_the_zones_swap, launch, succeeded
+from conftest import read_secret
+from job_runs import (assert_answers_read, connect, delete_restored, fail_over_and_check_the_zones_swap, instance,
+                      launch, sql, succeeded)
 from tools.awx import launch as awx
 
 # The staging environment these modules build and share: one xdist worker, in file order.
@@ -35,29 +35,18 @@ MASTER_SECRET = "skillancer/staging/rds/master"
 DRILL_TABLE = "awx_drill"
 
 
-def writer(local_aws, identifier=WRITER):
-    return local_aws.client("rds", REGION).describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
-
-
-def session(local_aws, identifier=WRITER, password=None):
-    master = read_secret(local_aws, MASTER_SECRET)
-    endpoint = writer(local_aws, identifier)["Endpoint"]
-    return pg_connect(endpoint["Address"], endpoint["Port"], master["username"], password or master["password"],
-                      "skillancer")
+def writer(local_aws):
+    return instance(local_aws, WRITER)
 
 
 def write_rows(local_aws, note, rows):
-    with closing(session(local_aws)) as connection:
-        cursor = connection.cursor()
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {DRILL_TABLE} (id serial PRIMARY KEY, note text)")
-        cursor.execute(f"INSERT INTO {DRILL_TABLE} (note) SELECT %s FROM generate_series(1, %s)", (note, rows))
+    sql(local_aws, WRITER, MASTER_SECRET, f"CREATE TABLE IF NOT EXISTS {DRILL_TABLE} (id serial PRIMARY KEY, note text)")
+    sql(local_aws, WRITER, MASTER_SECRET, f"INSERT INTO {DRILL_TABLE} (note) SELECT %s FROM generate_series(1, %s)",
+        (note, rows))
 
 
 def count_rows(local_aws, identifier):
-    with closing(session(local_aws, identifier)) as connection:
-        cursor = connection.cursor()
-        cursor.execute(f"SELECT count(*) FROM {DRILL_TABLE}")
-        return cursor.fetchone()[0]
+    return sql(local_aws, identifier, MASTER_SECRET, f"SELECT count(*) FROM {DRILL_TABLE}")[0][0]
 
 
 @pytest.fixture(scope="module")
@@ -146,10 +135,9 @@ def test_rotate_credentials_template_rotates_only_the_master_password(staging, l
     succeeded(launch(local_aws, tmp_path, "dbfleet rotate credentials staging", answers))
     master = read_secret(local_aws, MASTER_SECRET)
     assert master["password"] != before[MASTER_SECRET]["password"]
-    with closing(session(local_aws)) as connection:
-        connection.cursor().execute("SELECT 1")
+    assert sql(local_aws, WRITER, MASTER_SECRET, "SELECT 1") == [(1,)]
     with pytest.raises(Exception, match="password authentication failed"):
-        session(local_aws, password=before[MASTER_SECRET]["password"]).close()
+        connect(local_aws, WRITER, MASTER_SECRET, password=before[MASTER_SECRET]["password"]).close()
     # rotate_targets=master: the Redis token (a default target) is untouched.
     assert read_secret(local_aws, "skillancer/staging/redis/auth-token") == before["skillancer/staging/redis/auth-token"]
 

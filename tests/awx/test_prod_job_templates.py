@@ -13,7 +13,8 @@ from contextlib import closing
 import pytest
 
 from conftest import pg_connect, read_secret
-from job_runs import assert_answers_read, delete_restored, fail_over_and_check_the_zones_swap, launch, succeeded
+from job_runs import (assert_answers_read, delete_restored, fail_over_and_check_the_zones_swap, instance, launch, sql,
+                      succeeded)
 
 XDIST_GROUP = "skillancer_prod"
 
@@ -39,21 +40,8 @@ def drill():
     return {}
 
 
-def instance(local_aws, identifier=WRITER):
-    return local_aws.client("rds", REGION).describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
-
-
-def session(local_aws, identifier=WRITER):
-    master = read_secret(local_aws, MASTER_SECRET)
-    endpoint = instance(local_aws, identifier)["Endpoint"]
-    return pg_connect(endpoint["Address"], endpoint["Port"], master["username"], master["password"], "skillancer")
-
-
 def execute(local_aws, statement, identifier=WRITER):
-    with closing(session(local_aws, identifier)) as connection:
-        cursor = connection.cursor()
-        cursor.execute(statement)
-        return cursor.fetchall() if cursor.description else None
+    return sql(local_aws, identifier, MASTER_SECRET, statement)
 
 
 def test_nightly_snapshot_schedule_snapshots_the_database_and_the_cache(local_aws, tmp_path, drill):
@@ -97,7 +85,7 @@ def test_rotate_credentials_template_rotates_the_users_passwords_only(local_aws,
                      {"rotate_targets": "users", "confirm": "prod"}))
     after = {name: read_secret(local_aws, name) for name in names}
     assert [name for name in names if after[name] != before[name]] == USER_SECRETS
-    address = instance(local_aws)["Endpoint"]
+    address = instance(local_aws, WRITER)["Endpoint"]
     for name in USER_SECRETS:
         user = after[name]
         with closing(pg_connect(address["Address"], address["Port"], user["username"], user["password"],
@@ -108,7 +96,7 @@ def test_rotate_credentials_template_rotates_the_users_passwords_only(local_aws,
 def test_maintenance_template_confirmed_finds_nothing_waiting(local_aws, tmp_path):
     job = succeeded(launch(local_aws, tmp_path, "dbfleet maintenance prod", {"confirm": "prod"}))
     assert job.mutating == []
-    assert instance(local_aws)["DBParameterGroups"][0]["ParameterApplyStatus"] == "in-sync"
+    assert instance(local_aws, WRITER)["DBParameterGroups"][0]["ParameterApplyStatus"] == "in-sync"
 
 
 def test_report_template_reports_prod(local_aws, tmp_path):

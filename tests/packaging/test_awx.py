@@ -14,7 +14,6 @@ from unittest import mock
 
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from dateutil.rrule import rrulestr
 
 from tools.awx import schedules
 from tools.awx.launch import controller_objects, load_yaml
@@ -205,7 +204,7 @@ def test_schedules_target_templates_that_accept_their_prompts():
     kinds = set()
     for schedule in objects("schedule"):
         template = templates[schedule["unified_job_template"]]
-        rule = rrulestr(schedule["rrule"].replace(" RRULE:", "\nRRULE:"))
+        rule = schedules.parse(schedule["rrule"])
         assert rule[0].tzinfo is not None, schedule["name"]
         survey = {q["variable"] for q in template.get("survey_spec", {}).get("spec", [])}
         assert set(schedule.get("extra_data", {})) <= survey, schedule["name"]

@@ -27,13 +27,17 @@ from pathlib import Path
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tools.local_aws import REPO_ROOT
+from tools.local_aws.client import DUMMY_CREDENTIALS, EXAMPLE_OVERLAY
+
 AWX_CONFIGURE = REPO_ROOT / "playbooks" / "awx_configure.yml"
-EXAMPLE_OVERLAY = REPO_ROOT / "tools" / "local_aws" / "example_overlay.yml"
-LOCAL_CREDENTIAL = {"access_key_id": "testing", "secret_access_key": "testing"}
-# The credential fields the AWS SDK reads from the environment, for a launch without --local.
+# The credential's fields and the variables the AWS SDK reads them from (a launch without
+# --local takes them from the environment).
 CREDENTIAL_FROM_ENVIRONMENT = {"access_key_id": "AWS_ACCESS_KEY_ID", "secret_access_key": "AWS_SECRET_ACCESS_KEY",
                                "session_token": "AWS_SESSION_TOKEN"}
+# The local endpoint's keys, as the credential would hold them.
+LOCAL_CREDENTIAL = {field_id: DUMMY_CREDENTIALS[variable] for field_id, variable in CREDENTIAL_FROM_ENVIRONMENT.items()
+                    if variable in DUMMY_CREDENTIALS}
 
 
 class LaunchError(ValueError):

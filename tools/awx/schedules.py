@@ -16,9 +16,14 @@ from .launch import controller_objects
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
+def parse(rrule):
+    """A schedule's rrule as dateutil reads it."""
+    return rrulestr(rrule.replace(" RRULE:", "\nRRULE:"))
+
+
 def next_runs(rrule, after, count=3):
     """The first `count` run times of `rrule` strictly after `after` (aware datetimes)."""
-    rule = rrulestr(rrule.replace(" RRULE:", "\nRRULE:"))
+    rule = parse(rrule)
     runs, moment = [], rule.after(after)
     while moment is not None and len(runs) < count:
         runs.append(moment)
