@@ -5,22 +5,25 @@ endpoint with the overlay `make demo FLEET=skillancer ENV=staging` uses.
 
 The staging templates run on an environment the provision template builds, in file order:
 provision, the weekly drift check (its schedule), snapshot, failover, restore, rotate
-credentials, report, maintenance (in check mode, then for real). Each test asserts the outcome the template's description
-promises, read back through boto3, the real PostgreSQL and the reports, and that every
-survey answer reached the playbook: the answers differ from the playbooks' defaults and the
-runbook reports echo the parameters they ran with, so a survey variable the playbook does
-not read fails the test. Last, the prod templates refused without their confirmation (their
-runs: test_prod_job_templates.py; dev's: test_dev_job_templates.py).
+credentials, report, maintenance (in check mode, then for real, on what a fixture planted
+in the database). Each test asserts the outcome the template's description promises, read
+back through boto3, the real PostgreSQL and the reports, and that every survey answer
+reached the playbook: the answers differ from the playbooks' defaults and the runbook
+reports echo the parameters they ran with, so a survey variable the playbook does not read
+fails the test. Last, the prod templates refused without their confirmation (their runs:
+test_prod_job_templates.py; dev's: test_dev_job_templates.py).
 """
 
 import json
+import threading
 import time
+from contextlib import closing
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import pytest
 
-from conftest import read_secret
+from conftest import assert_no_secret, generated_secrets, read_secret
 from job_runs import (assert_answers_read, connect, delete_restored, fail_over_and_check_the_zones_swap, instance,
                       launch, sql, succeeded)
 from tools.awx import launch as awx
@@ -166,18 +169,122 @@ def test_report_template_shows_the_writer_pending_a_reboot(staging, local_aws, t
     assert f"| {WRITER} | available | db.t3.medium | 15.10 | yes |" in markdown
 
 
-def test_maintenance_template_in_check_mode_lists_the_reboot_only(staging, local_aws, tmp_path):
-    job = succeeded(launch(local_aws, tmp_path, "dbfleet maintenance staging", {"confirm": "staging"},
+@pytest.fixture(scope="module")
+def planted(staging, local_aws):
+    """What the weekly maintenance SQL looks for, made real in staging's database: dead rows
+    (autovacuum off), free space and a sparse index left by a VACUUM, two identical indexes
+    never scanned, a slow query, and a session idle in a transaction holding a row that
+    another session waits for, while a third runs a long query. The sessions are held until
+    the module's tests end."""
+    for statement in [
+        "CREATE TABLE maint_dead (id serial PRIMARY KEY, kind int, note text) WITH (autovacuum_enabled = false)",
+        "INSERT INTO maint_dead (kind, note) SELECT i % 10, repeat('x', 200) FROM generate_series(1, 60000) i",
+        "CREATE INDEX maint_dead_kind ON maint_dead (kind)",
+        "CREATE INDEX maint_dead_kind_again ON maint_dead (kind)",
+        "DELETE FROM maint_dead WHERE id % 5 <> 0",
+        "CREATE TABLE maint_bloat (id serial PRIMARY KEY, note text) WITH (autovacuum_enabled = false)",
+        "INSERT INTO maint_bloat (note) SELECT repeat('y', 200) FROM generate_series(1, 60000)",
+        "DELETE FROM maint_bloat WHERE id % 10 <> 0",
+        "VACUUM maint_bloat",
+        "CREATE TABLE maint_lock (id int PRIMARY KEY, n int)",
+        "INSERT INTO maint_lock VALUES (1, 0)",
+        "SELECT pg_sleep(2) AS planted_slow_query",
+    ]:
+        sql(local_aws, WRITER, MASTER_SECRET, statement)
+    idle = connect(local_aws, WRITER, MASTER_SECRET)
+    idle.autocommit = False
+    idle.cursor().execute("UPDATE maint_lock SET n = n + 1 WHERE id = 1")
+    outcomes = {}
+
+    def run(name, statement):
+        try:
+            with closing(connect(local_aws, WRITER, MASTER_SECRET)) as session:
+                session.cursor().execute(statement)
+            outcomes[name] = "done"
+        except Exception as error:  # pylint: disable=broad-except
+            outcomes[name] = type(error).__name__
+    threads = [threading.Thread(target=run, args=("blocked", "UPDATE maint_lock SET n = n + 10 WHERE id = 1")),
+               threading.Thread(target=run, args=("long", "SELECT pg_sleep(600) AS planted_long_query"))]
+    for thread in threads:
+        thread.start()
+
+    def sessions():
+        return sql(local_aws, WRITER, MASTER_SECRET, "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                   "AND (query LIKE '%maint_lock%' OR query LIKE '%planted_long%')")
+    deadline = time.monotonic() + 10
+    while len(sessions()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.5)  # past the 1 s thresholds the tests answer
+    yield SimpleNamespace(idle=idle, idle_pid=idle.get_backend_pid(), outcomes=outcomes, threads=threads)
+    sql(local_aws, WRITER, MASTER_SECRET,
+        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%planted_long_query%' AND pid <> pg_backend_pid()")
+    for thread in threads:
+        thread.join(30)
+    idle.close()
+
+
+MAINTENANCE_ANSWERS = {"apply": "true", "terminate_idle_in_transaction": "true",
+                       "maintenance_long_running_seconds": 1, "maintenance_idle_in_transaction_seconds": 1,
+                       "confirm": "staging"}
+
+
+def dead_rows(local_aws):
+    return dict(sql(local_aws, WRITER, MASTER_SECRET,
+                    "SELECT relname, n_dead_tup FROM pg_stat_user_tables WHERE relname LIKE 'maint_%'"))
+
+
+def test_maintenance_template_in_check_mode_finds_what_was_planted_and_changes_nothing(
+        planted, local_aws, tmp_path):
+    job = succeeded(launch(local_aws, tmp_path, "dbfleet maintenance staging", MAINTENANCE_ANSWERS,
                            job_type="check"))
     assert f"{WRITER} wait for a reboot to apply static parameters" in job.stdout
     assert job.mutating == [] and apply_status(local_aws) == "pending-reboot"
+    [report] = job.reports
+    assert_answers_read(report, {key[len("maintenance_"):] if key.startswith("maintenance_") else key: str(value)
+                                 for key, value in MAINTENANCE_ANSWERS.items()})
+    found = report["details"]["database"]
+    [skillancer] = [db for db in found["databases"] if db["database"] == "skillancer"]
+    assert {(entry["table"], entry["action"]) for entry in skillancer["vacuum"]} >= {
+        ("public.maint_dead", "VACUUM (ANALYZE)")}
+    assert "public.maint_bloat" in {entry["table"] for entry in skillancer["table_bloat"]}
+    assert "public.maint_bloat_pkey" in {entry["index"] for entry in skillancer["index_bloat"]}
+    assert {"public.maint_dead_kind", "public.maint_dead_kind_again"} <= {
+        entry["index"] for entry in skillancer["unused_indexes"]}
+    assert {"table": "public.maint_dead", "indexes": ["public.maint_dead_kind", "public.maint_dead_kind_again"],
+            "drop": ["public.maint_dead_kind_again"]}.items() <= skillancer["duplicate_indexes"][0].items()
+    assert skillancer["top_queries"][0]["query"] == "SELECT pg_sleep($1) AS planted_slow_query"
+    assert "planted_long_query" in " ".join(entry["query"] for entry in found["long_running"])
+    [blocking] = [entry for entry in found["blocking"] if entry["blocking_pid"] == planted.idle_pid]
+    assert "n = n + 10" in blocking["blocked_query"] and blocking["blocking_state"] == "idle in transaction"
+    assert planted.idle_pid in {entry["pid"] for entry in found["idle_in_transaction"]}
+    assert {entry["database"]: entry["status"] for entry in found["wraparound"]}["skillancer"] == "ok"
+    # Planned, not run: the dead rows and the idle transaction are still there.
+    assert len(found["statements"]) >= 2 and report["checks"][-1]["passed"] is None
+    assert dead_rows(local_aws)["maint_dead"] > 40000 and planted.outcomes == {}
+    markdown = (tmp_path / "reports").glob("*.md").__next__().read_text()
+    assert "| skillancer | public.maint_dead | VACUUM (ANALYZE) |" in markdown
+    # ALTER ROLE ... PASSWORD of the provision run is in pg_stat_statements: masked.
+    assert_no_secret(generated_secrets(local_aws, "skillancer/staging/"), job.stdout, markdown, json.dumps(report))
 
 
-def test_maintenance_template_reboots_what_waits_for_a_reboot(staging, local_aws, tmp_path):
-    job = succeeded(launch(local_aws, tmp_path, "dbfleet maintenance staging", {"confirm": "staging"}))
+def test_maintenance_template_vacuums_ends_the_idle_transaction_then_reboots(planted, local_aws, tmp_path):
+    job = succeeded(launch(local_aws, tmp_path, "dbfleet maintenance staging", MAINTENANCE_ANSWERS))
     assert [(call["action"], call["ids"].get("DBInstanceIdentifier")) for call in job.mutating] == [
         ("RebootDBInstance", WRITER)]
     assert apply_status(local_aws) == "in-sync"
+    [report] = job.reports
+    found = report["details"]["database"]
+    assert found["errors"] == [] and report["checks"][-1]["passed"] is True
+    assert [entry["terminated"] for entry in found["idle_in_transaction"] if entry["pid"] == planted.idle_pid] == [True]
+    # The waiting UPDATE went through once the idle transaction was ended, before the reboot:
+    # the idle one's +1 is rolled back, the waiting one's +10 is committed.
+    planted.threads[0].join(30)
+    assert planted.outcomes["blocked"] == "done"
+    assert sql(local_aws, WRITER, MASTER_SECRET, "SELECT n FROM maint_lock") == [(10,)]
+    vacuumed = dict(sql(local_aws, WRITER, MASTER_SECRET, "SELECT relname, last_vacuum IS NOT NULL AND "
+                        "last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname LIKE 'maint_%'"))
+    assert vacuumed["maint_dead"] is True and dead_rows(local_aws)["maint_dead"] == 0
+    assert report["details"]["rebooted"] == [WRITER] and report["details"]["pending_reboot"] == []
 
 
 def test_prod_templates_are_refused_without_their_confirmation(staging, local_aws, tmp_path):

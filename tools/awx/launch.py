@@ -117,6 +117,15 @@ def _answer_problems(question, value):
                     % (variable, value, len(value), question["min"])]
         if "max" in question and len(value) > int(question["max"]):
             return ["'%s' value %s is too large (must be no more than %s)." % (variable, value, question["max"])]
+    if kind in ("integer", "float"):
+        wanted = int if kind == "integer" else (int, float)
+        if isinstance(value, bool) or not isinstance(value, wanted):
+            expected = "an integer" if kind == "integer" else "a numeric type"
+            return ["Value %s for '%s' expected to be %s." % (value, variable, expected)]
+        if "min" in question and value < question["min"]:
+            return ["'%s' value %s is too small (must be at least %s)." % (variable, value, question["min"])]
+        if "max" in question and value > question["max"]:
+            return ["'%s' value %s is too large (must be no more than %s)." % (variable, value, question["max"])]
     return []
 
 

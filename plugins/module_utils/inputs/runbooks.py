@@ -12,6 +12,9 @@ import re
 from ansible.module_utils.parsing.convert_bool import BOOLEANS
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.postgresql_maintenance import THRESHOLDS
+from ansible_collections.dbfleet.aws.plugins.module_utils.postgresql_maintenance import threshold_problems
+
 RESTORE_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"
 TABLE = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$"
 PURPOSE = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
@@ -101,11 +104,34 @@ def rotate_credentials_problems(inputs):
     return found
 
 
+def _number(value):
+    """A number given on the command line (-e name=60 is a string) as a number; anything else as it is."""
+    if isinstance(value, str) and re.match(r"^-?\d+(\.\d+)?$", value.strip()):
+        return float(value) if "." in value else int(value)
+    return value
+
+
+def maintenance_problems(inputs):
+    """apply and terminate_idle_in_transaction, booleans; the thresholds, as the module
+    dbfleet.aws.postgresql_maintenance checks them, named maintenance_<threshold>; databases,
+    a list of names."""
+    found = boolean_problems("apply", inputs.get("apply", False))
+    found += boolean_problems("terminate_idle_in_transaction", inputs.get("terminate_idle_in_transaction", False))
+    thresholds = dict((key, _number(inputs.get(key))) for key in THRESHOLDS)
+    thresholds["table_thresholds"] = inputs.get("table_thresholds")
+    found += threshold_problems(thresholds, prefix="maintenance_")
+    databases = inputs.get("databases") or []
+    if not isinstance(databases, list) or not all(isinstance(name, str) and name for name in databases):
+        found.append("maintenance_databases: must be a list of database names (got %r)" % (databases,))
+    return found
+
+
 RULES = {
     "failover": failover_problems,
     "snapshot": snapshot_problems,
     "restore": restore_problems,
     "rotate_credentials": rotate_credentials_problems,
+    "maintenance": maintenance_problems,
 }
 
 

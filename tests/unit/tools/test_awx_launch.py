@@ -43,6 +43,24 @@ def test_answers_the_controller_refuses(answers, message):
     assert str(refused.value) == "dbfleet failover prod: " + message
 
 
+@pytest.mark.parametrize("answers, message", [
+    ({"maintenance_long_running_seconds": "60"}, "Value 60 for 'maintenance_long_running_seconds' expected to be an integer."),
+    ({"maintenance_long_running_seconds": 0}, "'maintenance_long_running_seconds' value 0 is too small (must be at least 1)."),
+    ({"maintenance_idle_in_transaction_seconds": 86401},
+     "'maintenance_idle_in_transaction_seconds' value 86401 is too large (must be no more than 86400)."),
+])
+def test_integer_answers_the_controller_refuses(answers, message):
+    with pytest.raises(awx.LaunchError) as refused:
+        awx.job("dbfleet maintenance staging", dict(answers, confirm="staging"), objects=OBJECTS)
+    assert str(refused.value) == "dbfleet maintenance staging: " + message
+
+
+def test_maintenance_thresholds_left_empty_are_not_passed():
+    """So that the inventory's maintenance_<threshold> holds, as extra vars would override it."""
+    job = awx.job("dbfleet maintenance staging", {"confirm": "staging"}, objects=OBJECTS)
+    assert job.extravars == {"apply": "false", "terminate_idle_in_transaction": "false", "confirm": "staging"}
+
+
 def test_launch_prompts_only_where_the_template_asks_for_them():
     provision = awx.job("dbfleet provision dev", job_type="check", diff_mode=True, limit="dev-us-east-1",
                         objects=OBJECTS)

@@ -90,6 +90,9 @@ host    all          all        127.0.0.0/8    scram-sha-256
 host    all          all        ::1/128        scram-sha-256
 """
 
+# Extensions an RDS master user may create that only a superuser may create here.
+RDS_SUPERUSER_EXTENSIONS = ["CREATE EXTENSION pg_stat_statements", "CREATE EXTENSION pgstattuple"]
+
 _template_lock = threading.Lock()
 _snapshot_lock = threading.Lock()
 _snapshot_connections = {}
@@ -375,12 +378,12 @@ def create(state_dir, region, identifier, port, master_username, master_password
         sql.SQL("CREATE ROLE {} LOGIN CREATEDB CREATEROLE PASSWORD {}").format(
             master, sql.Literal(master_password)),
         sql.SQL("GRANT rds_superuser TO {} WITH ADMIN OPTION").format(master),
-        # Creating pg_stat_statements needs a superuser here (rds_superuser may on RDS):
-        # have it in every database, including those the master user creates later.
-        "CREATE EXTENSION pg_stat_statements",
+        # Creating pg_stat_statements and pgstattuple needs a superuser here (rds_superuser
+        # may on RDS): have them in every database, including those the master user creates
+        # later, so that the master's CREATE EXTENSION IF NOT EXISTS works as on RDS.
+        *RDS_SUPERUSER_EXTENSIONS,
     ])
-    _execute_as_admin(state_dir, region, identifier, "template1",
-                      ["CREATE EXTENSION pg_stat_statements"])
+    _execute_as_admin(state_dir, region, identifier, "template1", RDS_SUPERUSER_EXTENSIONS)
     if db_name and db_name != "postgres":
         _execute_as_admin(state_dir, region, identifier, "postgres", [
             sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db_name), master)])

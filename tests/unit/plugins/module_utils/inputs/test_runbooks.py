@@ -71,3 +71,25 @@ def test_rotate_credentials_names_only_the_broken_rules():
         "rotate_targets: must list master, users or redis (got 'keys')"]
     assert problems("rotate_credentials", {"targets": ["redis"], "redis_phase": "later"}) == [
         "rotate_redis_phase: must be one of both, rotate, set (got 'later')"]
+
+
+def test_maintenance_inputs_from_the_command_line_are_numbers_and_booleans():
+    assert problems("maintenance", {"apply": "true", "terminate_idle_in_transaction": "no",
+                                    "long_running_seconds": "60", "bloat_ratio": "0.5",
+                                    "table_thresholds": {"public.events": {"vacuum_scale_factor": 0.01}},
+                                    "databases": ["app"]}) == []
+
+
+def test_each_broken_maintenance_rule_names_its_variable():
+    assert problems("maintenance", {"apply": "sometimes", "long_running_seconds": "0", "bloat_ratio": 2,
+                                    "top_queries": "ten", "table_thresholds": {"events": {"vacuum_limit": 1}},
+                                    "databases": "app"}) == [
+        "apply: must be true or false (got 'sometimes')",
+        "maintenance_bloat_ratio: must be from 0 to 1 (got 2)",
+        "maintenance_long_running_seconds: must be from 1 up (got 0)",
+        "maintenance_top_queries: must be a whole number (got 'ten')",
+        "maintenance_table_thresholds.events: the table must be schema.table",
+        "maintenance_table_thresholds.events.vacuum_limit: unknown threshold; a table sets vacuum_threshold, "
+        "vacuum_scale_factor, analyze_threshold, analyze_scale_factor",
+        "maintenance_databases: must be a list of database names (got 'app')",
+    ]
