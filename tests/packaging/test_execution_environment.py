@@ -48,6 +48,8 @@ def test_containerfile_installs_the_collections_and_python_packages(context):
     assert "ansible-galaxy collection install $ANSIBLE_GALAXY_CLI_COLLECTION_OPTS -r requirements.yml" in containerfile
     assert "COPY _build /build" in containerfile
     assert "RUN /output/scripts/check_ansible $PYCMD" in containerfile
+    # pg_dump and pg_restore of the migrate runbook.
+    assert "RUN dnf -y module enable postgresql:16 && dnf -y install postgresql" in containerfile
 
 
 def test_the_collection_artifact_is_in_the_context(context):

@@ -37,6 +37,7 @@ PLAYBOOK_POLICY = (
     ("playbooks/snapshot.yml", "runbooks"),
     ("playbooks/rotate_credentials.yml", "runbooks"),
     ("playbooks/maintenance.yml", "runbooks"),
+    ("playbooks/migrate.yml", "runbooks"),
     ("playbooks/report.yml", "report"),
     ("playbooks/awx_configure.yml", None),
     # One-module playbooks of the integration tests: the modules provision.yml's roles use

@@ -13,6 +13,7 @@ from ansible.module_utils.parsing.convert_bool import BOOLEANS
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.dbfleet.aws.plugins.module_utils.postgresql_maintenance import THRESHOLDS
+from ansible_collections.dbfleet.aws.plugins.module_utils.postgresql_migration import input_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.postgresql_maintenance import threshold_problems
 
 RESTORE_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"
@@ -126,12 +127,35 @@ def maintenance_problems(inputs):
     return found
 
 
+SECRET_NAME = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
+
+
+def migrate_problems(inputs):
+    """The source: host, user and database given, or a source_secret to read them from; every
+    input as dbfleet.aws.postgresql_migration checks it; allow_non_empty_target a boolean."""
+    secret = inputs.get("source_secret") or ""
+    found = []
+    if secret and not re.match(SECRET_NAME, secret):
+        found.append("source_secret: must be a Secrets Manager name (letters, digits, /_+=.@-) (got %r)" % secret)
+    if not secret:
+        found += ["%s: required without source_secret" % name
+                  for name in ("source_host", "source_user", "source_database") if not inputs.get(name)]
+        if not boolean(inputs.get("source_password_given", False)):
+            found.append("source_password: required without source_secret (-e @vault.yml, or the survey's password)")
+    given = dict((name, _number(value) if name in ("source_port", "jobs") else value)
+                 for name, value in inputs.items() if value not in (None, ""))
+    found += input_problems(given)
+    found += boolean_problems("allow_non_empty_target", inputs.get("allow_non_empty_target", False))
+    return found
+
+
 RULES = {
     "failover": failover_problems,
     "snapshot": snapshot_problems,
     "restore": restore_problems,
     "rotate_credentials": rotate_credentials_problems,
     "maintenance": maintenance_problems,
+    "migrate": migrate_problems,
 }
 
 

@@ -55,7 +55,7 @@ SERVER_LOG = "server.log"
 MAX_SOCKET_DIR_LENGTH = 76
 START_TIMEOUT_SECONDS = "60"
 # Bump when CLUSTER_SETTINGS or the initdb options change: older templates are rebuilt.
-TEMPLATE_VERSION = "3"
+TEMPLATE_VERSION = "4"
 TEMPLATE_VERSION_FILE = "local_aws_template"
 WAL_SEGMENT_MB = "1"
 BACKUPS_DIR = "pg-backups"
@@ -63,6 +63,21 @@ BASE_BACKUP = "base"
 WAL_ARCHIVE = "wal"
 ARCHIVE_TIMEOUT_SECONDS = 30
 RECOVERY_TIMEOUT_SECONDS = 120
+
+# `SHOW rds.extensions` on RDS for PostgreSQL 15: the extensions RDS allows (AWS's
+# "Extension versions for Amazon RDS for PostgreSQL"). Debian's contrib has most of them;
+# adminpack, file_fdw, pg_surgery and xml2, which RDS does not allow, are left out.
+RDS_EXTENSIONS = (
+    "address_standardizer, address_standardizer_data_us, amcheck, autoinc, aws_commons, aws_lambda, aws_ml, "
+    "aws_s3, bloom, bool_plperl, btree_gin, btree_gist, citext, cube, dblink, dict_int, dict_xsyn, earthdistance, "
+    "fuzzystrmatch, h3, h3_postgis, hll, hstore, hstore_plperl, hypopg, insert_username, intagg, intarray, ip4r, "
+    "isn, jsonb_plperl, lo, log_fdw, ltree, moddatetime, mysql_fdw, old_snapshot, oracle_fdw, orafce, "
+    "pageinspect, pg_bigm, pg_buffercache, pg_cron, pg_freespacemap, pg_hint_plan, pg_partman, pg_prewarm, "
+    "pg_proctab, pg_repack, pg_similarity, pg_stat_statements, pg_tle, pg_transport, pg_trgm, pg_visibility, "
+    "pg_walinspect, pgaudit, pgcrypto, pglogical, pgrouting, pgrowlocks, pgstattuple, pgtap, plcoffee, plls, "
+    "plperl, plpgsql, plprofiler, plrust, pltcl, plv8, postgis, postgis_raster, postgis_tiger_geocoder, "
+    "postgis_topology, postgres_fdw, prefix, rdkit, rds_tools, refint, seg, sslinfo, tablefunc, tcn, tds_fdw, "
+    "tsm_system_rows, tsm_system_time, unaccent, uuid-ossp, vector")
 
 CLUSTER_SETTINGS = """
 # Settings of the local AWS endpoint's data plane: small and fast, not durable.
@@ -75,6 +90,7 @@ synchronous_commit = off
 full_page_writes = off
 password_encryption = 'scram-sha-256'
 shared_preload_libraries = 'pg_stat_statements'
+rds.extensions = '{rds_extensions}'
 wal_level = replica
 max_wal_senders = 10
 archive_mode = on
@@ -235,7 +251,7 @@ def _ensure_template(state_dir):
               "--no-sync", "--no-instructions", "-E", "UTF8", "--locale=C.UTF-8",
               f"--wal-segsize={WAL_SEGMENT_MB}"])
         with open(building / "postgresql.conf", "a", encoding="utf-8") as conf:
-            conf.write(CLUSTER_SETTINGS.format(instance_conf=INSTANCE_CONF))
+            conf.write(CLUSTER_SETTINGS.format(instance_conf=INSTANCE_CONF, rds_extensions=RDS_EXTENSIONS))
         (building / "pg_hba.conf").write_text(HBA_RULES, encoding="utf-8")
         (building / TEMPLATE_VERSION_FILE).write_text(TEMPLATE_VERSION, encoding="utf-8")
         building.rename(template)

@@ -93,3 +93,18 @@ def test_each_broken_maintenance_rule_names_its_variable():
         "vacuum_scale_factor, analyze_threshold, analyze_scale_factor",
         "maintenance_databases: must be a list of database names (got 'app')",
     ]
+
+
+def test_migrate_needs_a_source_or_its_secret():
+    assert problems("migrate", {"source_secret": "aldeia/prod/supabase", "jobs": "8",
+                                "allow_non_empty_target": "false"}) == []
+    assert problems("migrate", {"source_host": "db.abcd.supabase.co", "source_user": "postgres",
+                                "source_database": "postgres", "source_password_given": True}) == []
+    assert problems("migrate", {"source_host": "db.abcd.supabase.co"}) == [
+        "source_user: required without source_secret", "source_database: required without source_secret",
+        "source_password: required without source_secret (-e @vault.yml, or the survey's password)"]
+    assert problems("migrate", {"source_secret": "not a name!", "source_port": "0",
+                                "allow_non_empty_target": "sometimes"}) == [
+        "source_secret: must be a Secrets Manager name (letters, digits, /_+=.@-) (got 'not a name!')",
+        "source_port: must be a port from 1 to 65535 (got 0)",
+        "allow_non_empty_target: must be true or false (got 'sometimes')"]
