@@ -23,7 +23,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import assert_no_secret, generated_secrets, read_secret
+from conftest import assert_no_secret, generated_secrets, read_secret, redis_connect
 from job_runs import (assert_answers_read, connect, delete_restored, fail_over_and_check_the_zones_swap, instance,
                       launch, sql, succeeded)
 from tools.awx import launch as awx
@@ -150,23 +150,56 @@ def apply_status(local_aws):
 
 
 def test_report_template_shows_the_writer_pending_a_reboot(staging, local_aws, tmp_path):
-    """A static parameter changed behind the inventory's back: the writer waits for a reboot,
-    and the report (read-only) says so in its Markdown and JSON files."""
+    """A static parameter changed behind the inventory's back: the writer waits for a reboot;
+    an alarm of the writer is in ALARM; the cache served a hit and a miss. The report
+    (read-only) says so in its Markdown, HTML (with the RPO chart) and JSON files, for the
+    environment and for the fleet of the run."""
     rds = local_aws.client("rds", REGION)
     [group] = writer(local_aws)["DBParameterGroups"]
     rds.modify_db_parameter_group(DBParameterGroupName=group["DBParameterGroupName"], Parameters=[
         {"ParameterName": "max_connections", "ParameterValue": "150", "ApplyMethod": "pending-reboot"}])
     assert apply_status(local_aws) == "pending-reboot"
+    cloudwatch = local_aws.client("cloudwatch", REGION)
+    [cpu_alarm] = [alarm["AlarmName"] for alarm in cloudwatch.describe_alarms(
+        AlarmNamePrefix=f"skillancer-staging-rds-{WRITER}-cpu")["MetricAlarms"]]
+    cloudwatch.set_alarm_state(AlarmName=cpu_alarm, StateValue="ALARM",
+                               StateReason="Threshold Crossed: 1 datapoint [97.0] was greater than the threshold")
+    [cache_group] = local_aws.client("elasticache", REGION).describe_replication_groups(
+        ReplicationGroupId=WRITER)["ReplicationGroups"]
+    endpoint = cache_group["NodeGroups"][0]["PrimaryEndpoint"]
+    cache = redis_connect((endpoint["Address"], endpoint["Port"]),
+                          read_secret(local_aws, "skillancer/staging/redis/auth-token")["auth_token"])
+    before = cache.info("stats")
+    cache.set("report:seen", "1")
+    assert cache.get("report:seen") == "1" and cache.get("report:never-set") is None
 
     job = succeeded(launch(local_aws, tmp_path, "dbfleet report staging"))
     assert job.mutating == []
-    data = json.loads((tmp_path / "reports" / f"report-{HOST}.json").read_text())
-    markdown = (tmp_path / "reports" / f"report-{HOST}.md").read_text()
+    reports = tmp_path / "reports"
+    data = json.loads((reports / f"report-{HOST}.json").read_text())
+    markdown = (reports / f"report-{HOST}.md").read_text()
     [instance] = [entry for entry in data["rds_instances"] if entry["identifier"] == WRITER]
     assert (instance["status"], instance["pending_reboot"]) == ("available", True)
     assert (instance["backup_retention_days"], instance["multi_az"]) == (7, True)
     assert len(data["cache_nodes"]) == 2 and data["environment"] == "staging"
     assert f"| {WRITER} | available | db.t3.medium | 15.10 | yes |" in markdown
+    # RPO measured against the dr role's target, the alarm in ALARM alone, INFO of the primary.
+    [backup] = data["backups"]
+    assert backup["identifier"] == WRITER and backup["rpo_ok"] is True
+    assert 0 <= backup["rpo_seconds"] <= backup["rpo_target_seconds"]
+    assert [alarm["name"] for alarm in data["alarms_in_alarm"]] == [cpu_alarm]
+    [primary] = [node for node in data["cache_info"] if node["role"] == "master"]
+    assert primary["keyspace_hits"] >= before["keyspace_hits"] + 1
+    assert primary["keyspace_misses"] >= before["keyspace_misses"] + 1
+    assert primary["hit_rate_percent"] == round(
+        100.0 * primary["keyspace_hits"] / (primary["keyspace_hits"] + primary["keyspace_misses"]), 1)
+    assert primary["connected_clients"] >= 1 and primary["key_count"] >= 1
+    assert f"| {cpu_alarm} |" in markdown and f"| {WRITER} | 7 |" in markdown
+    html = (reports / f"report-{HOST}.html").read_text()
+    assert "<svg" in html and f"staging {WRITER}" in html and "RPO of the automated backups" in html
+    fleet = json.loads((reports / "report-fleet.json").read_text())
+    assert [report["host"] for report in fleet["environments"]] == [HOST]
+    assert (reports / "report-fleet.html").is_file() and (reports / "report-fleet.md").is_file()
 
 
 @pytest.fixture(scope="module")

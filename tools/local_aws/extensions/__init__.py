@@ -29,6 +29,7 @@ EXTENSION_MODULES = [
     "elasticache_snapshots",
     "engine_catalog",
     "secretsmanager_deleted",
+    "cloudwatch_alarms",
 ]
 
 _installed = []
