@@ -6,8 +6,10 @@
 """The summary playbooks/provision.yml ends with, over plugins/module_utils/provision_summary.py.
 
   {{ rds_result | default(none) | dbfleet.aws.provision_summary(elasticache_result | default(none), ...) }}
+  {{ rds_result | default(none) | dbfleet.aws.provision_changes(elasticache_result | default(none), ...) }}
 """
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.provision_summary import changes
 from ansible_collections.dbfleet.aws.plugins.module_utils.provision_summary import provision_summary
 
 
@@ -17,4 +19,4 @@ def _provision_summary(rds, elasticache=None, db_users=None, alarms=None, dr=Non
 
 class FilterModule:
     def filters(self):
-        return {"provision_summary": _provision_summary}
+        return {"provision_summary": _provision_summary, "provision_changes": changes}

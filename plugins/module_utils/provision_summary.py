@@ -31,7 +31,7 @@ def _elasticache(result):
     }
 
 
-def _changes(rds, elasticache, db_users, alarms, dr):
+def changes(rds=None, elasticache=None, db_users=None, alarms=None, dr=None):
     """What this run changed, as the roles report it: one line per kind of change."""
     changes = []
     for label, names in (
@@ -67,5 +67,5 @@ def provision_summary(rds=None, elasticache=None, db_users=None, alarms=None, dr
         summary["dr"] = "RPO now %s s (target %s min)%s" % (
             dr.get("rpo_seconds_now"), dr.get("rpo_minutes"),
             ", replica %s" % dr["replica"] if dr.get("replica") else "")
-    summary["changed"] = _changes(rds, elasticache, db_users, alarms, dr) or ["nothing reported by the roles"]
+    summary["changed"] = changes(rds, elasticache, db_users, alarms, dr) or ["nothing reported by the roles"]
     return summary

@@ -172,15 +172,19 @@ def test_report_template_shows_the_writer_pending_a_reboot(staging, local_aws, t
     before = cache.info("stats")
     cache.set("report:seen", "1")
     assert cache.get("report:seen") == "1" and cache.get("report:never-set") is None
+    # Drift the inventory sets: 7 days of backups, 3 behind its back.
+    rds.modify_db_instance(DBInstanceIdentifier=WRITER, BackupRetentionPeriod=3, ApplyImmediately=True)
 
-    job = succeeded(launch(local_aws, tmp_path, "dbfleet report staging"))
+    job = succeeded(launch(local_aws, tmp_path, "dbfleet report staging", {"drift": "true"}))
     assert job.mutating == []
     reports = tmp_path / "reports"
     data = json.loads((reports / f"report-{HOST}.json").read_text())
     markdown = (reports / f"report-{HOST}.md").read_text()
     [instance] = [entry for entry in data["rds_instances"] if entry["identifier"] == WRITER]
     assert (instance["status"], instance["pending_reboot"]) == ("available", True)
-    assert (instance["backup_retention_days"], instance["multi_az"]) == (7, True)
+    assert (instance["backup_retention_days"], instance["multi_az"]) == (3, True)
+    assert [line for line in data["drift"] if line.startswith("RDS writer settings")] == [
+        "RDS writer settings: backup_retention_period"]
     assert len(data["cache_nodes"]) == 2 and data["environment"] == "staging"
     assert f"| {WRITER} | available | db.t3.medium | 15.10 | yes |" in markdown
     # RPO measured against the dr role's target, the alarm in ALARM alone, INFO of the primary.
@@ -194,7 +198,8 @@ def test_report_template_shows_the_writer_pending_a_reboot(staging, local_aws, t
     assert primary["hit_rate_percent"] == round(
         100.0 * primary["keyspace_hits"] / (primary["keyspace_hits"] + primary["keyspace_misses"]), 1)
     assert primary["connected_clients"] >= 1 and primary["key_count"] >= 1
-    assert f"| {cpu_alarm} |" in markdown and f"| {WRITER} | 7 |" in markdown
+    assert f"| {cpu_alarm} |" in markdown and f"| {WRITER} | 3 |" in markdown
+    assert "- RDS writer settings: backup_retention_period" in markdown
     html = (reports / f"report-{HOST}.html").read_text()
     assert "<svg" in html and f"staging {WRITER}" in html and "RPO of the automated backups" in html
     fleet = json.loads((reports / "report-fleet.json").read_text())
