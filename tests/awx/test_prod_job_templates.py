@@ -108,10 +108,13 @@ def test_report_template_reports_prod(local_aws, tmp_path):
         ReplicationGroupId=WRITER)["ReplicationGroups"]
     assert f"| {WRITER} | available | db.r6g.large |" in report
     assert group["MemberClusters"] and all(f"| {node} | available |" in report for node in group["MemberClusters"])
-    # The replica's lag as it measures it, and the fleet of the run: both regions' hosts.
+    # Each replica the writer has (the fleet tests left one the inventory does not list), its
+    # lag as it measures it; and the fleet of the run: both regions' hosts.
+    replicas = instance(local_aws, WRITER)["ReadReplicaDBInstanceIdentifiers"]
     data = json.loads((tmp_path / "reports" / f"report-{HOST}.json").read_text())
-    [lag] = data["replica_lag"]
-    assert lag["source"] == WRITER and lag["error"] == "" and 0 <= lag["lag_seconds"] < 60
+    assert replicas and sorted(lag["identifier"] for lag in data["replica_lag"]) == sorted(replicas)
+    for lag in data["replica_lag"]:
+        assert lag["source"] == WRITER and lag["error"] == "" and 0 <= lag["lag_seconds"] < 60
     fleet = json.loads((tmp_path / "reports" / "report-fleet.json").read_text())
     assert sorted(report["host"] for report in fleet["environments"]) == [HOST, DR_HOST]
     assert f"| prod ({HOST}) | us-east-1 |" in (tmp_path / "reports" / "report-fleet.md").read_text()
