@@ -24,6 +24,7 @@ THRESHOLDS = {
     "bloat_min_bytes": 10 * 1024 * 1024,
     "long_running_seconds": 300,
     "idle_in_transaction_seconds": 300,
+    "idle_seconds": 3600,
     "wraparound_critical_age": 1000000000,
     "top_queries": 10,
 }
@@ -47,7 +48,8 @@ def _number_problem(name, value, key):
         return "%s: must be %s (got %r)" % (name, "a number from 0 to 1" if is_ratio else "a whole number", value)
     if is_ratio and not 0 <= value <= 1:
         return "%s: must be from 0 to 1 (got %r)" % (name, value)
-    minimum = 1 if key in ("long_running_seconds", "idle_in_transaction_seconds", "wraparound_critical_age") else 0
+    minimum = 1 if key in ("long_running_seconds", "idle_in_transaction_seconds", "idle_seconds",
+                           "wraparound_critical_age") else 0
     if value < minimum or (key == "wraparound_critical_age" and value >= WRAPAROUND_AGE):
         return "%s: must be from %d%s (got %r)" % (
             name, minimum, " to %d" % (WRAPAROUND_AGE - 1) if key == "wraparound_critical_age" else " up", value)

@@ -19,7 +19,8 @@ description:
     blocking them, the sessions idle in a transaction, and each database's transaction ID
     age against wraparound with the oldest transactions holding it back.
   - Read-only unless O(apply=true). Then it terminates the sessions idle in a transaction
-    past O(idle_in_transaction_seconds) (only with O(terminate_idle_in_transaction=true)),
+    past O(idle_in_transaction_seconds) (only with O(terminate_idle_in_transaction=true)) and the
+    sessions idle past O(idle_seconds) (only with O(terminate_idle=true)),
     and runs C(VACUUM (ANALYZE)) and C(ANALYZE) on the tables due. Each statement runs in
     autocommit under O(lock_timeout_seconds); one that fails is reported and the others
     still run.
@@ -56,6 +57,13 @@ options:
       - With O(apply=true), terminate the sessions idle in a transaction for longer than
         O(idle_in_transaction_seconds) (C(pg_terminate_backend)). They hold locks and keep
         VACUUM from removing dead rows.
+    type: bool
+    default: false
+  terminate_idle:
+    description:
+      - With O(apply=true), terminate the sessions idle (outside a transaction) for longer than
+        O(idle_seconds), as reference 000's "High Connection Count" runbook does. A pool that
+        keeps idle connections opens them again; use it against leaks, not as routine.
     type: bool
     default: false
   vacuum_threshold:
@@ -97,6 +105,10 @@ options:
     description: Sessions idle in a transaction for longer than this are reported (and terminated, see O(terminate_idle_in_transaction)).
     type: int
     default: 300
+  idle_seconds:
+    description: Sessions idle (no transaction open) for longer than this are reported (and terminated, see O(terminate_idle)).
+    type: int
+    default: 3600
   wraparound_critical_age:
     description:
       - A database whose transaction ID age reaches this is C(critical); past
@@ -119,7 +131,8 @@ extends_documentation_fragment:
 notes:
   - Supports check mode.
   - The login user needs C(pg_read_all_stats) (the RDS master user has it) to see the
-    other users' queries, and C(rds_superuser) to terminate their sessions.
+    other users' queries, and C(rds_superuser) to terminate their sessions. Sessions of
+    superusers (C(rdsadmin) on RDS) are never listed nor terminated.
   - Usage and bloat figures are as of the last statistics reset (C(stats_reset) of each database's findings).
 seealso:
   - module: community.postgresql.postgresql_info
@@ -161,6 +174,10 @@ findings:
       elements: dict
     long_running:
       description: Active queries past O(long_running_seconds) (pid, user, database, seconds, query).
+      type: list
+      elements: dict
+    idle:
+      description: Sessions idle past O(idle_seconds); C(terminated) tells what O(apply) did.
       type: list
       elements: dict
     blocking:
@@ -246,7 +263,8 @@ SESSIONS = """SELECT pid, usename AS user, datname AS database, application_name
        extract(epoch FROM now() - query_start)::int AS query_seconds,
        extract(epoch FROM now() - state_change)::int AS state_seconds,
        extract(epoch FROM now() - xact_start)::int AS transaction_seconds, query
-FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"""
+FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+  AND NOT coalesce((SELECT rolsuper FROM pg_roles WHERE oid = usesysid), false)"""
 BLOCKING = """SELECT a.pid AS blocked_pid, a.usename AS blocked_user, a.datname AS database,
        extract(epoch FROM now() - a.query_start)::int AS waiting_seconds, a.query AS blocked_query,
        b.pid AS blocking_pid, b.usename AS blocking_user, b.state AS blocking_state, b.query AS blocking_query
@@ -346,8 +364,10 @@ def look_into_server(cursor, thresholds):
         session["query"] = rules.safe_query_text(session["query"])
     long_running = [session for session in sessions
                     if session["state"] == "active" and (session["query_seconds"] or 0) > thresholds["long_running_seconds"]]
-    idle = [session for session in sessions if (session["state"] or "").startswith("idle in transaction")
-            and (session["state_seconds"] or 0) > thresholds["idle_in_transaction_seconds"]]
+    idle_in_transaction = [session for session in sessions if (session["state"] or "").startswith("idle in transaction")
+                           and (session["state_seconds"] or 0) > thresholds["idle_in_transaction_seconds"]]
+    idle = [session for session in sessions
+            if session["state"] == "idle" and (session["state_seconds"] or 0) > thresholds["idle_seconds"]]
     blocking = _rows(cursor, BLOCKING)
     for entry in blocking:
         entry["blocked_query"] = rules.safe_query_text(entry["blocked_query"])
@@ -355,7 +375,7 @@ def look_into_server(cursor, thresholds):
     cursor.execute("SELECT current_setting('autovacuum_freeze_max_age')::bigint AS age")
     freeze_max_age = cursor.fetchone()["age"]
     return dict(
-        long_running=long_running, idle_in_transaction=idle, blocking=blocking,
+        long_running=long_running, idle_in_transaction=idle_in_transaction, idle=idle, blocking=blocking,
         wraparound=rules.wraparound(_rows(cursor, WRAPAROUND), freeze_max_age, thresholds["wraparound_critical_age"]),
         autovacuum_freeze_max_age=freeze_max_age, oldest_transactions=_rows(cursor, OLDEST))
 
@@ -367,6 +387,7 @@ def main():
         databases=dict(type="list", elements="str", default=[]),
         apply=dict(type="bool", default=False),
         terminate_idle_in_transaction=dict(type="bool", default=False),
+        terminate_idle=dict(type="bool", default=False),
         table_thresholds=dict(type="dict", default={}),
         lock_timeout_seconds=dict(type="int", default=10),
     )
@@ -409,9 +430,10 @@ def main():
         module.fail_json(msg="%s failed, nothing was changed: %s" % (step, to_native(e).strip()))
 
     planned = []  # (database or None, statement, what it is for)
-    if params["terminate_idle_in_transaction"]:
-        planned += [(None, "SELECT pg_terminate_backend(%d)" % session["pid"], session)
-                    for session in findings["idle_in_transaction"]]
+    for kind in ("idle_in_transaction", "idle"):
+        if params["terminate_" + kind]:
+            planned += [(None, "SELECT pg_terminate_backend(%d)" % session["pid"], session)
+                        for session in findings[kind]]
     for found in findings["databases"]:
         planned += [(found["database"], "%s %s" % (entry["action"], _quoted(entry["table"])), entry)
                     for entry in found["vacuum"]]

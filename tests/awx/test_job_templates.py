@@ -232,6 +232,9 @@ def planted(staging, local_aws):
     idle = connect(local_aws, WRITER, MASTER_SECRET)
     idle.autocommit = False
     idle.cursor().execute("UPDATE maint_lock SET n = n + 1 WHERE id = 1")
+    # A connection left open by a leaking pool: idle, no transaction.
+    leaked = connect(local_aws, WRITER, MASTER_SECRET)
+    leaked.cursor().execute("SELECT 1")
     outcomes = {}
 
     def run(name, statement):
@@ -253,17 +256,19 @@ def planted(staging, local_aws):
     while len(sessions()) < 3 and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(1.5)  # past the 1 s thresholds the tests answer
-    yield SimpleNamespace(idle=idle, idle_pid=idle.get_backend_pid(), outcomes=outcomes, threads=threads)
+    yield SimpleNamespace(idle=idle, idle_pid=idle.get_backend_pid(), leaked_pid=leaked.get_backend_pid(),
+                          outcomes=outcomes, threads=threads)
     sql(local_aws, WRITER, MASTER_SECRET,
         "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%planted_long_query%' AND pid <> pg_backend_pid()")
     for thread in threads:
         thread.join(30)
     idle.close()
+    leaked.close()
 
 
-MAINTENANCE_ANSWERS = {"apply": "true", "terminate_idle_in_transaction": "true",
+MAINTENANCE_ANSWERS = {"apply": "true", "terminate_idle_in_transaction": "true", "terminate_idle": "true",
                        "maintenance_long_running_seconds": 1, "maintenance_idle_in_transaction_seconds": 1,
-                       "confirm": "staging"}
+                       "maintenance_idle_seconds": 1, "confirm": "staging"}
 
 
 def dead_rows(local_aws):
@@ -295,6 +300,8 @@ def test_maintenance_template_in_check_mode_finds_what_was_planted_and_changes_n
     [blocking] = [entry for entry in found["blocking"] if entry["blocking_pid"] == planted.idle_pid]
     assert "n = n + 10" in blocking["blocked_query"] and blocking["blocking_state"] == "idle in transaction"
     assert planted.idle_pid in {entry["pid"] for entry in found["idle_in_transaction"]}
+    assert planted.leaked_pid in {entry["pid"] for entry in found["idle"]}
+    assert planted.idle_pid not in {entry["pid"] for entry in found["idle"]}
     assert {entry["database"]: entry["status"] for entry in found["wraparound"]}["skillancer"] == "ok"
     # Planned, not run: the dead rows and the idle transaction are still there.
     assert len(found["statements"]) >= 2 and report["checks"][-1]["passed"] is None
@@ -314,6 +321,7 @@ def test_maintenance_template_vacuums_ends_the_idle_transaction_then_reboots(pla
     found = report["details"]["database"]
     assert found["errors"] == [] and report["checks"][-1]["passed"] is True
     assert [entry["terminated"] for entry in found["idle_in_transaction"] if entry["pid"] == planted.idle_pid] == [True]
+    assert [entry["terminated"] for entry in found["idle"] if entry["pid"] == planted.leaked_pid] == [True]
     # The waiting UPDATE went through once the idle transaction was ended, before the reboot:
     # the idle one's +1 is rolled back, the waiting one's +10 is committed.
     planted.threads[0].join(30)

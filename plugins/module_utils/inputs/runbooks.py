@@ -113,11 +113,12 @@ def _number(value):
 
 
 def maintenance_problems(inputs):
-    """apply and terminate_idle_in_transaction, booleans; the thresholds, as the module
+    """apply, terminate_idle_in_transaction and terminate_idle, booleans; the thresholds, as the module
     dbfleet.aws.postgresql_maintenance checks them, named maintenance_<threshold>; databases,
     a list of names."""
     found = boolean_problems("apply", inputs.get("apply", False))
     found += boolean_problems("terminate_idle_in_transaction", inputs.get("terminate_idle_in_transaction", False))
+    found += boolean_problems("terminate_idle", inputs.get("terminate_idle", False))
     thresholds = dict((key, _number(inputs.get(key))) for key in THRESHOLDS)
     thresholds["table_thresholds"] = inputs.get("table_thresholds")
     found += threshold_problems(thresholds, prefix="maintenance_")

@@ -58,7 +58,8 @@ def test_integer_answers_the_controller_refuses(answers, message):
 def test_maintenance_thresholds_left_empty_are_not_passed():
     """So that the inventory's maintenance_<threshold> holds, as extra vars would override it."""
     job = awx.job("dbfleet maintenance staging", {"confirm": "staging"}, objects=OBJECTS)
-    assert job.extravars == {"apply": "false", "terminate_idle_in_transaction": "false", "confirm": "staging"}
+    assert job.extravars == {"apply": "false", "terminate_idle_in_transaction": "false", "terminate_idle": "false",
+                             "confirm": "staging"}
 
 
 def test_launch_prompts_only_where_the_template_asks_for_them():
