@@ -347,8 +347,17 @@ def test_multi_az_needs_automatic_failover(elasticache, make_group):
     assert (group["MultiAZ"], group["AutomaticFailover"]) == ("enabled", "enabled")
 
 
+def members_maxmemory(elasticache, group_id):
+    """INFO maxmemory of each member's server."""
+    return [int(redis_connect(address_port(cluster["CacheNodes"][0]["Endpoint"])).info("memory")["maxmemory"])
+            for cluster in elasticache.describe_cache_clusters(ShowCacheNodeInfo=True)["CacheClusters"]
+            if cluster.get("ReplicationGroupId") == group_id]
+
+
 def test_modify_reaches_group_and_member_clusters(elasticache, make_group):
     group_id = make_group(node_count=2)["ReplicationGroupId"]
+    # The servers run with the node type's maxmemory, as ElastiCache sets it (cache.t4g.micro).
+    assert members_maxmemory(elasticache, group_id) == [536870912, 536870912]
     topic = "arn:aws:sns:us-east-1:123456789012:cache-events"
     log_delivery = {"LogType": "slow-log", "DestinationType": "cloudwatch-logs",
                     "DestinationDetails": {"CloudWatchLogsDetails": {"LogGroup": "/cache/slow"}},
@@ -374,6 +383,7 @@ def test_modify_reaches_group_and_member_clusters(elasticache, make_group):
         assert cluster["SecurityGroups"] == [{"SecurityGroupId": "sg-0123456789abcdef0",
                                               "Status": "active"}]
         assert cluster["NotificationConfiguration"]["TopicArn"] == topic
+    assert members_maxmemory(elasticache, group_id) == [14037181030, 14037181030]
 
     elasticache.modify_replication_group(
         ReplicationGroupId=group_id, ApplyImmediately=True,

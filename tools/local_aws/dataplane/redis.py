@@ -155,10 +155,11 @@ def admin_connection(state_dir, region, group_id, cluster_id):
 
 
 def start_node(state_dir, region, group_id, cluster_id, port, tokens, primary_cluster_id=None,
-               rdb_file=None, cluster_mode=False):
+               rdb_file=None, cluster_mode=False, maxmemory=None):
     """Start a node on `port`, a replica of `primary_cluster_id` when given, loading
     `rdb_file` (a snapshot's data) when given; with `cluster_mode` a Redis Cluster node
-    (form_cluster joins it); returns its address."""
+    (form_cluster joins it); `maxmemory` in bytes, as ElastiCache sets it for the node
+    type (a limit only: the local node allocates what it holds). Returns its address."""
     directory = node_dir(state_dir, region, group_id, cluster_id)
     delete_node(state_dir, region, group_id, cluster_id)
     directory.mkdir(parents=True)
@@ -175,6 +176,9 @@ def start_node(state_dir, region, group_id, cluster_id, port, tokens, primary_cl
             address=address, port=port, pid_file=directory / PID_FILE,
             log_file=directory / LOG_FILE, directory=directory, rdb_file=RDB_FILE, users=users,
             admin_user=ADMIN_USER, admin_password=admin_password), encoding="utf-8")
+    if maxmemory:
+        with open(config, "a", encoding="utf-8") as conf:
+            conf.write(f"maxmemory {int(maxmemory)}\n")
     if cluster_mode:
         with open(config, "a", encoding="utf-8") as conf:
             conf.write(CLUSTER_SETTINGS.format(address=address))

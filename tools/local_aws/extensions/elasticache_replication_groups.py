@@ -62,6 +62,7 @@ from moto.utilities.utils import get_partition
 
 from ..dataplane import redis as redis_plane
 from ..runtime import runtime
+from .engine_catalog import NODE_TYPE_MAXMEMORY, PREVIOUS_GENERATION_MAXMEMORY
 from .patching import wrap
 
 NODE_GROUP_ID = "0001"
@@ -244,13 +245,19 @@ def _new_member_cluster(backend, group, cluster_id, zone):
     return cluster
 
 
+def _maxmemory(node_type):
+    """ElastiCache's maxmemory of a node type, in bytes (None for a type it does not list)."""
+    return {**PREVIOUS_GENERATION_MAXMEMORY, **NODE_TYPE_MAXMEMORY}.get(node_type)
+
+
 def _start_member(backend, group, cluster, primary_id=None, rdb_file=None):
     """Start a member's server: a replica of primary_id (cluster mode disabled), or a node
     of a group with cluster mode enabled, which the Redis Cluster then joins."""
     cluster.__dict__["_address"] = redis_plane.start_node(
         runtime.state_dir, backend.region_name, group.replication_group_id,
         cluster.cache_cluster_id, group.port, group.__dict__.get("_auth_tokens", []),
-        primary_cluster_id=primary_id, rdb_file=rdb_file, cluster_mode=is_sharded(group))
+        primary_cluster_id=primary_id, rdb_file=rdb_file, cluster_mode=is_sharded(group),
+        maxmemory=_maxmemory(cluster.cache_node_type))
     if primary_id:
         redis_plane.wait_for_sync(runtime.state_dir, backend.region_name,
                                   group.replication_group_id, cluster.cache_cluster_id)
@@ -609,8 +616,12 @@ def _failover_to(backend, group, new_primary_id):
 
 
 def _apply_member_settings(backend, group, params):
-    """Copy group-level settings of ModifyReplicationGroup to the group and its members."""
+    """Copy group-level settings of ModifyReplicationGroup to the group and its members; a
+    new node type brings its maxmemory to the members' servers."""
     for cluster in member_clusters(backend, group):
+        if cluster.cache_node_type != group.cache_node_type and _maxmemory(group.cache_node_type):
+            redis_plane.config_set_many(runtime.state_dir, backend.region_name, group.replication_group_id,
+                                        cluster.cache_cluster_id, {"maxmemory": _maxmemory(group.cache_node_type)})
         cluster.cache_node_type = group.cache_node_type
         cluster.engine = group.engine
         cluster.snapshot_retention_limit = group.snapshot_retention_limit
