@@ -21,13 +21,14 @@ SYSTEM_SCHEMA = r"^(pg_.*|information_schema)$"
 _TOC_ENTRY = re.compile(r"^\d+; \d+ \d+ (?P<entry>.*)$")
 
 
-def input_problems(values, prefix=""):
-    """Every problem of the migration's inputs, each "<prefix><name>: <rule>"; a value left
+def input_problems(values, target_name="target_database"):
+    """Every problem of the migration's inputs, each "<name>: <rule>", the target database named
+    target_name (the runbook's target_database, the module's login_db); a value left
     out (None) is not checked."""
     found = []
 
     def problem(name, rule, value):
-        found.append("%s%s: %s (got %r)" % (prefix, name, rule, value))
+        found.append("%s: %s (got %r)" % (name, rule, value))
 
     host = values.get("source_host")
     if host is not None and not re.match(HOST, str(host)):
@@ -35,7 +36,7 @@ def input_problems(values, prefix=""):
     port = values.get("source_port")
     if port is not None and (isinstance(port, bool) or not str(port).isdigit() or not 1 <= int(port) <= 65535):
         problem("source_port", "must be a port from 1 to 65535", port)
-    for name in ("source_user", "source_database", "target_database", "owner"):
+    for name in ("source_user", "source_database", target_name, "owner"):
         value = values.get(name)
         if value is not None and not re.match(IDENTIFIER, str(value)):
             problem(name, "must be a PostgreSQL name (letters, digits, _ and $, at most 63)", value)
@@ -60,7 +61,7 @@ def input_problems(values, prefix=""):
             if system:
                 problem(name, "system schemas are never copied", system)
     if values.get("schemas") and values.get("exclude_schemas"):
-        found.append("%sschemas, %sexclude_schemas: give one or the other" % (prefix, prefix))
+        found.append("schemas, exclude_schemas: give one or the other")
     return found
 
 

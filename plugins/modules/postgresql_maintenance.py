@@ -224,8 +224,10 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.problems import fail_w
 
 DATABASES = """SELECT datname FROM pg_database
 WHERE datallowconn AND NOT datistemplate AND datname <> 'rdsadmin' ORDER BY datname"""
-EXTENSIONS = """SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+EXTENSIONS = """SELECT e.extname, quote_ident(n.nspname) AS nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
 WHERE e.extname IN ('pgstattuple', 'pg_stat_statements')"""
+# Relation and schema names come quoted as SQL needs them (format's %I, quote_ident), so the
+# statements built from them take them as they are.
 TABLES = """SELECT format('%%I.%%I', schemaname, relname) AS table, relid, n_live_tup AS live_rows,
        n_dead_tup AS dead_rows, n_mod_since_analyze AS modified_rows, pg_table_size(relid) AS table_bytes
 FROM pg_stat_user_tables"""
@@ -286,29 +288,6 @@ def _rows(cursor, query, args=None):
     return [dict(row) for row in cursor.fetchall()]
 
 
-def _quoted(name):
-    return ".".join('"%s"' % part.replace('"', '""') for part in _unquoted_parts(name))
-
-
-def _unquoted_parts(name):
-    """schema.table as format('%I.%I') wrote it, back into its two names."""
-    parts, current, quoted, index = [], "", False, 0
-    while index < len(name):
-        char = name[index]
-        if char == '"' and quoted and name[index + 1:index + 2] == '"':
-            current, index = current + '"', index + 2
-            continue
-        if char == '"':
-            quoted = not quoted
-        elif char == "." and not quoted:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-        index += 1
-    return parts + [current]
-
-
 def look_into_database(cursor, database, thresholds, table_thresholds, server_version):
     """The findings of one database, with the connection's cursor in it."""
     found = dict(database=database, notes=[])
@@ -319,7 +298,7 @@ def look_into_database(cursor, database, thresholds, table_thresholds, server_ve
     bloat = []
     for row in tables:
         if stattuple and (row["table_bytes"] or 0) >= thresholds["bloat_min_bytes"]:
-            [space] = _rows(cursor, TABLE_SPACE % _quoted(stattuple), dict(relid=row["relid"]))
+            [space] = _rows(cursor, TABLE_SPACE % stattuple, dict(relid=row["relid"]))
             row = dict(row, dead_tuple_bytes=space["dead_tuple_len"], free_bytes=space["approx_free_space"])
         entry = rules.table_bloat(row, thresholds)
         if entry:
@@ -328,7 +307,7 @@ def look_into_database(cursor, database, thresholds, table_thresholds, server_ve
     index_bloat = []
     if stattuple:
         for row in _rows(cursor, BTREES, dict(min_bytes=thresholds["bloat_min_bytes"])):
-            [density] = _rows(cursor, INDEX_DENSITY % _quoted(stattuple), dict(indexrelid=row["indexrelid"]))
+            [density] = _rows(cursor, INDEX_DENSITY % stattuple, dict(indexrelid=row["indexrelid"]))
             entry = rules.index_bloat(dict(row, avg_leaf_density=density["avg_leaf_density"]), thresholds)
             if entry:
                 index_bloat.append(entry)
@@ -348,7 +327,7 @@ def look_into_database(cursor, database, thresholds, table_thresholds, server_ve
                 dict(row, query=rules.safe_query_text(row["query"]), total_ms=float(row["total_ms"]),
                      mean_ms=float(row["mean_ms"]),
                      hit_percent=None if row["hit_percent"] is None else float(row["hit_percent"]))
-                for row in _rows(cursor, TOP_QUERIES.format(total=total, mean=mean, schema=_quoted(statements)),
+                for row in _rows(cursor, TOP_QUERIES.format(total=total, mean=mean, schema=statements),
                                  dict(limit=thresholds["top_queries"]))]
         except Exception as e:  # not in shared_preload_libraries: the view exists but cannot be read
             found["notes"].append("pg_stat_statements cannot be read in %s: %s" % (database, to_native(e).strip()))
@@ -435,7 +414,7 @@ def main():
             planned += [(None, "SELECT pg_terminate_backend(%d)" % session["pid"], session)
                         for session in findings[kind]]
     for found in findings["databases"]:
-        planned += [(found["database"], "%s %s" % (entry["action"], _quoted(entry["table"])), entry)
+        planned += [(found["database"], "%s %s" % (entry["action"], entry["table"]), entry)
                     for entry in found["vacuum"]]
     statements = ["%s%s" % ("" if database is None else "-- in %s\n" % database, statement)
                   for database, statement, _entry in planned]

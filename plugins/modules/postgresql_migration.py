@@ -192,6 +192,11 @@ SEQUENCES = """SELECT format('%%I.%%I', schemaname, sequencename) AS name, last_
 FROM pg_sequences WHERE schemaname = ANY(%(schemas)s) ORDER BY 1"""
 
 
+def _identifier(name):
+    """A name as a quoted SQL identifier."""
+    return '"%s"' % name.replace('"', '""')
+
+
 def _rows(cursor, query, args=None):
     cursor.execute(query, args or {})
     return [dict(row) for row in cursor.fetchall()]
@@ -237,7 +242,7 @@ def read_source(module, params):
 
 def read_target(module, params, schemas):
     """The target server, and the target database if it exists (else what a new one would hold)."""
-    connection = _connect(module, params, "postgres" if params["login_db"] != "postgres" else params["login_db"])
+    connection = _connect(module, params, "postgres")
     cursor = connection.cursor(**pg_cursor_args)
     cursor.execute("SELECT 1 FROM pg_database WHERE datname = %(name)s", dict(name=params["login_db"]))
     exists = bool(cursor.fetchall())
@@ -308,15 +313,15 @@ def copy(module, params, source, target, plan, tools, result):
     owner = params["owner"] or params["login_user"]
     if not target["database_exists"]:
         connection = _connect(module, params, "postgres")
-        connection.cursor().execute('CREATE DATABASE "%s"' % params["login_db"].replace('"', '""'))
+        connection.cursor().execute("CREATE DATABASE %s" % _identifier(params["login_db"]))
         connection.close()
         result["created_database"] = True
     connection = _connect(module, params, params["login_db"])
     cursor = connection.cursor()
     for extension in plan["create"]:
-        cursor.execute('CREATE SCHEMA IF NOT EXISTS "%s"' % extension["schema"].replace('"', '""'))
-        cursor.execute('CREATE EXTENSION IF NOT EXISTS "%s" SCHEMA "%s"' % (
-            extension["name"].replace('"', '""'), extension["schema"].replace('"', '""')))
+        schema = _identifier(extension["schema"])
+        cursor.execute("CREATE SCHEMA IF NOT EXISTS %s" % schema)
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS %s SCHEMA %s" % (_identifier(extension["name"]), schema))
     cursor.execute(SCHEMAS)
     existing_schemas = [row[0] for row in cursor.fetchall()]
     connection.close()
@@ -398,11 +403,9 @@ def main():
     problems = rules.input_problems(dict(
         (name, params[name]) for name in ("source_host", "source_port", "source_user", "source_database",
                                           "source_ssl_mode", "jobs", "schemas", "exclude_schemas",
-                                          "skip_extensions", "owner")), prefix="")
-    problems += rules.input_problems(dict(target_database=params["login_db"]), prefix="")
+                                          "skip_extensions", "owner", "login_db")), target_name="login_db")
     if problems:
-        fail_with_problems(module, [problem.replace("target_database:", "login_db:") for problem in problems],
-                           outcome=", nothing was read or copied")
+        fail_with_problems(module, problems, outcome=", nothing was read or copied")
     ensure_required_libs(module)
 
     result = dict(changed=False, commands=[], seconds={})
