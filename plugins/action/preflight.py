@@ -14,7 +14,8 @@ once per role) check instance classes, node types, parameters and the running en
 version against what AWS offers and what runs. A role whose <role>_enabled is false is left out. A
 passed role is added to the fact dbfleet_preflight_passed, so that the role's own first task
 skips the same check; `offerings: false` (the runbooks) leaves out the reads and marks no
-role as passed. The AWS connection options (region, endpoint_url, ...) are the task's,
+role as passed; `placeholders: true` (playbooks/cost.yml, which makes no AWS call) takes
+the inventories' placeholder ids. The AWS connection options (region, endpoint_url, ...) are the task's,
 usually from module_defaults for group/dbfleet.aws.aws, and go to the modules it runs.
 
     - name: Check the variables of every role
@@ -59,6 +60,7 @@ class ActionModule(ActionBase):
         connection_args = dict(self._task.args)
         roles = connection_args.pop("roles", None) or list(RULES)
         offerings = boolean(connection_args.pop("offerings", True), strict=True)
+        placeholders = boolean(connection_args.pop("placeholders", False), strict=True)
         unknown = [role for role in roles if role not in RULES]
         if unknown:
             raise AnsibleError("dbfleet.aws.preflight: roles: unknown role(s) %s; known: %s"
@@ -69,7 +71,7 @@ class ActionModule(ActionBase):
             values, role_problems = self._role_values(role, options, task_vars)
             if values.get(role + "_enabled") is False:
                 continue
-            role_problems += self._checked(role, options, values)
+            role_problems += self._checked(role, options, values, placeholders)
             problems += role_problems
             checked[role] = values
         if problems:
@@ -144,7 +146,7 @@ class ActionModule(ActionBase):
         return values, problems
 
     @staticmethod
-    def _checked(role, options, values):
+    def _checked(role, options, values, placeholders=False):
         """Type problems from the argument spec, then the role's rules over the variables
         whose types were right."""
         validated = ArgumentSpecValidator(options).validate(dict((name, value) for name, value in values.items()
@@ -158,6 +160,7 @@ class ActionModule(ActionBase):
         right = Values((name, value) for name, value in validated.validated_parameters.items()
                        if name not in wrong and name in values)
         right.update((name, values[name]) for name in getattr(RULES[role], "CONTEXT", ()) if name in values)
+        right.placeholders_allowed = placeholders
         return problems + RULES[role].problems(right)
 
 

@@ -45,6 +45,14 @@ options:
         runbook works on what exists, and a class AWS no longer sells must not stop a failover.
     type: bool
     default: true
+  placeholders:
+    description:
+      - Accept the inventories' placeholder ids (C(subnet-0123456789abcdef0), ...) where real
+        ids belong. For a plan that makes no AWS call, such as the cost estimate of
+        C(playbooks/cost.yml), which prices an environment before its network exists.
+      - The roles' C(validate) entry points set it to the value of C(dbfleet_plan_only).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

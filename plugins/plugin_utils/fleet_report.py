@@ -4,7 +4,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """What playbooks/report.yml computes from what it read: the Redis figures of a node's INFO,
-and the chart of the HTML report (an inline SVG, so that the report is one file that any
+and the charts of the HTML report (an inline SVG, so that the report is one file that any
 browser opens, with no dependency to install)."""
 
 from xml.sax.saxutils import escape
@@ -41,11 +41,17 @@ def _seconds(value):
     return "%d s" % value
 
 
-def bar_chart_svg(rows, title):
-    """A horizontal bar chart of seconds: rows are {label, seconds, target} (target and seconds
-    may be None). Each bar is drawn to the scale of the largest value or target, a target as a
-    red tick, a bar past its target in red."""
-    top = max([row["seconds"] or 0 for row in rows] + [row.get("target") or 0 for row in rows] + [1])
+def _amount(value, unit):
+    if unit == "seconds":
+        return _seconds(value)
+    return "n/a" if value is None else "%.2f %s" % (value, unit)
+
+
+def bar_chart_svg(rows, title, unit="seconds"):
+    """A horizontal bar chart: rows are {label, value, target} (target and value may be None),
+    values in seconds or in `unit` (a currency, say). Each bar is drawn to the scale of the
+    largest value or target, a target as a red tick, a bar past its target in red."""
+    top = max([row["value"] or 0 for row in rows] + [row.get("target") or 0 for row in rows] + [1])
     height = 40 + len(rows) * (BAR_HEIGHT + GAP)
     width = LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" role="img" width="%d" height="%d" viewBox="0 0 %d %d">'
@@ -54,13 +60,13 @@ def bar_chart_svg(rows, title):
              '<text x="0" y="16" font-family="sans-serif" font-size="14" font-weight="bold">%s</text>' % escape(title)]
     for index, row in enumerate(rows):
         y = 30 + index * (BAR_HEIGHT + GAP)
-        seconds, target = row["seconds"], row.get("target")
-        breached = seconds is not None and target is not None and seconds > target
+        value, target = row["value"], row.get("target")
+        breached = value is not None and target is not None and value > target
         parts.append('<text x="0" y="%d" font-family="sans-serif" font-size="12">%s</text>'
                      % (y + 13, escape(row["label"])))
-        if seconds is not None:
+        if value is not None:
             parts.append('<rect class="%s" x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>' % (
-                "breach" if breached else "bar", LABEL_WIDTH, y, max(1.0, PLOT_WIDTH * seconds / top), BAR_HEIGHT,
+                "breach" if breached else "bar", LABEL_WIDTH, y, max(1.0, PLOT_WIDTH * value / top), BAR_HEIGHT,
                 "#c0392b" if breached else "#2e86c1"))
         if target is not None:
             x = LABEL_WIDTH + PLOT_WIDTH * target / top
@@ -68,6 +74,6 @@ def bar_chart_svg(rows, title):
                          % (x, y - 2, x, y + BAR_HEIGHT + 2))
         parts.append('<text x="%d" y="%d" font-family="sans-serif" font-size="12">%s</text>' % (
             LABEL_WIDTH + PLOT_WIDTH + 8, y + 13,
-            escape(_seconds(seconds) + (" / target %s" % _seconds(target) if target is not None else ""))))
+            escape(_amount(value, unit) + (" / target %s" % _amount(target, unit) if target is not None else ""))))
     parts.append("</svg>")
     return "\n".join(parts)

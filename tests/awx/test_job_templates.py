@@ -202,6 +202,18 @@ def test_report_template_shows_the_writer_pending_a_reboot(staging, local_aws, t
     assert "- RDS writer settings: backup_retention_period" in markdown
     html = (reports / f"report-{HOST}.html").read_text()
     assert "<svg" in html and f"staging {WRITER}" in html and "RPO of the automated backups" in html
+    # The month's estimate of what the inventory sets: the Multi-AZ db.t3.medium writer and
+    # the two cache.t3.small nodes at the shipped table's rates, and the reserved options.
+    estimate = data["cost"]
+    [writer_hours] = [line for line in estimate["lines"] if line["resource"] == WRITER and line["component"] == "instances"]
+    assert writer_hours["monthly"] == round(0.072 * 730 * 2, 2) and estimate["currency"] == "USD"
+    assert sum(line["monthly"] for line in estimate["lines"] if line["component"] == "cache_nodes") == round(
+        0.034 * 730 * 2, 2)
+    assert [option["option"] for option in estimate["reserved"]] == [
+        "1-year no upfront", "1-year all upfront", "3-year all upfront"]
+    assert all(option["monthly_total"] < estimate["monthly_total"] for option in estimate["reserved"])
+    assert f"### staging ({HOST}): {estimate['monthly_total']:.2f} USD a month" in markdown
+    assert "<title>Monthly cost</title>" in html and f"{estimate['monthly_total']:.2f} USD" in html
     fleet = json.loads((reports / "report-fleet.json").read_text())
     assert [report["host"] for report in fleet["environments"]] == [HOST]
     assert (reports / "report-fleet.html").is_file() and (reports / "report-fleet.md").is_file()

@@ -106,7 +106,7 @@ def batches(local_aws, tmp_path_factory):
 def test_the_matrix_covers_every_kind_of_input():
     targets = set(target_of(case) for case in CASES)
     assert len(CASES) >= 60
-    assert {"provision", "failover", "restore", "snapshot", "rotate_credentials", "maintenance", "migrate"} <= targets
+    assert {"provision", "failover", "restore", "snapshot", "rotate_credentials", "maintenance", "migrate", "cost"} <= targets
     assert len([target for target in targets if target.startswith(MODULE_PREFIX)]) >= 8
     # Each expected error starts with what it is about: variables, options or a guardrail rule.
     assert [case[2] for case in CASES if not NAMES_ITS_FIELD.match(case[2])] == []

@@ -18,8 +18,9 @@ NOT_VARIABLES = {
 
 def known_variables():
     """Keys of every role's defaults and argument specs, the fleet-wide dbfleet_* variables
-    the playbooks and roles read, and the variables a play lists in a `<name>_variables` var
-    (maintenance.yml's thresholds, read with the vars lookup)."""
+    the playbooks and roles read, the variables a play or a block of playbooks/tasks/ lists in a
+    `<name>_variables` var (maintenance.yml's thresholds and the cost estimate's, read with the
+    vars lookup), and the cost estimate's price table."""
     names = set()
     for role in (REPO / "roles").iterdir():
         defaults = role / "defaults" / "main.yml"
@@ -32,11 +33,13 @@ def known_variables():
     sources = list((REPO / "playbooks").glob("*.yml")) + list((REPO / "roles").glob("*/*/*.yml"))
     for source in sources:
         names.update(re.findall(r"\bdbfleet_[a-z0-9_]+", source.read_text()))
-    for playbook in (REPO / "playbooks").glob("*.yml"):
+    # Plays, and the blocks of playbooks/tasks/ (cost.yml's cost_variables).
+    for playbook in list((REPO / "playbooks").glob("*.yml")) + list((REPO / "playbooks" / "tasks").glob("*.yml")):
         for play in yaml.safe_load(playbook.read_text()) or []:
             for key, value in (play.get("vars") or {}).items():
                 if key.endswith("_variables") and isinstance(value, list):
                     names.update(value)
+    names.add("cost_price_table")
     return names
 
 

@@ -39,6 +39,8 @@ PLAYBOOK_POLICY = (
     ("playbooks/maintenance.yml", "runbooks"),
     ("playbooks/migrate.yml", "runbooks"),
     ("playbooks/report.yml", "report"),
+    # No AWS call; were one added, the read-only report policy would have to allow it.
+    ("playbooks/cost.yml", "report"),
     ("playbooks/awx_configure.yml", None),
     # One-module playbooks of the integration tests: the modules provision.yml's roles use
     # (snapshot lifecycles and backup info through the dr role).

@@ -24,9 +24,9 @@ def test_no_reads_and_no_maxmemory_give_no_rate():
 
 
 def test_the_chart_scales_bars_to_the_largest_value_and_marks_breaches():
-    svg = bar_chart_svg([{"label": "prod app-db", "seconds": 600, "target": 300},
-                         {"label": "dev <app>", "seconds": 150, "target": 300},
-                         {"label": "staging app-db", "seconds": None, "target": 300}], "RPO")
+    svg = bar_chart_svg([{"label": "prod app-db", "value": 600, "target": 300},
+                         {"label": "dev <app>", "value": 150, "target": 300},
+                         {"label": "staging app-db", "value": None, "target": 300}], "RPO")
     root = ElementTree.fromstring(svg)   # well-formed, labels escaped
     namespace = {"svg": "http://www.w3.org/2000/svg"}
     bars = root.findall("svg:rect", namespace)
