@@ -150,7 +150,13 @@ def migrate_problems(inputs):
     return found
 
 
+def report_problems(inputs):
+    """drift, a boolean (report.yml and its AWX survey)."""
+    return boolean_problems("drift", inputs.get("drift", False))
+
+
 RULES = {
+    "report": report_problems,
     "failover": failover_problems,
     "snapshot": snapshot_problems,
     "restore": restore_problems,

@@ -26,6 +26,11 @@ def test_failover_target_and_region_without_a_replica():
     assert problem.startswith("target: region fails over to the DR replica") and "nothing to fail over to" in problem
 
 
+def test_report_drift_is_a_boolean():
+    assert problems("report", {"drift": "true"}) == problems("report", {}) == []
+    assert problems("report", {"drift": "perhaps"}) == ["drift: must be true or false (got 'perhaps')"]
+
+
 def test_snapshot_inputs():
     assert problems("snapshot", {"target": "all", "purpose": "pre-deploy"}) == []
     assert problems("snapshot", {"target": "db", "purpose": "-x"}) == [
