@@ -237,15 +237,19 @@ def test_check_diff_shows_drift_without_mutating(local_env_drift):
     assert local_env_drift["after_apply"]["BackupRetentionPeriod"] == 30
 
 
-def test_a_class_aws_does_not_offer_or_a_lower_version_changes_nothing(local_env, rds):
+def test_a_class_aws_does_not_offer_or_another_version_changes_nothing(local_env, rds):
     """On the converged environment: a misspelt class and a lower engine version (with its
-    family) are refused by the preflight; the writer keeps its class, version and group."""
+    family), then a major upgrade, are refused by the preflight; the writer keeps its class,
+    version and group."""
     refused = local_env.run(expect_rc=2, rds_instance_class="db.r6g.larg", rds_engine_version="14.10",
                             rds_parameter_group_family="postgres14")
     assert "rds_instance_class: db.r6g.larg is not offered for postgres 14.10 in this region" in refused.stdout
     assert ("rds_engine_version: 14.10 is lower than 15.10, the version dbfleet-local runs; RDS cannot downgrade"
             in refused.stdout)
     assert refused.mutating == []
+    major = local_env.run(expect_rc=2, rds_engine_version="16.6")
+    assert "rds_engine_version: 16.6 is a major upgrade of dbfleet-local, which runs 15.10" in major.stdout
+    assert major.mutating == []
     writer = describe(rds, WRITER)
     assert (writer["DBInstanceClass"], writer["EngineVersion"]) == (RDS_VARS["rds_instance_class"], "15.10")
     assert [group["DBParameterGroupName"] for group in writer["DBParameterGroups"]] == [PARAMETER_GROUP]

@@ -207,7 +207,7 @@ def offering_problems(values, instance_classes, parameters, running_version=None
     """The rules that need what AWS offers: the instance classes orderable for
     rds_engine_version (DescribeOrderableDBInstanceOptions), the family's parameters
     ({name: ParameterSpec}, None when not read), and the version the writer runs now, which
-    RDS cannot lower."""
+    RDS cannot lower and provision.yml only moves within its major version."""
     version = values.get("rds_engine_version")
     if not instance_classes:
         return ["rds_engine_version: RDS offers no DB instance class for postgres %s in this region; "
@@ -227,4 +227,13 @@ def offering_problems(values, instance_classes, parameters, running_version=None
         found.append("rds_engine_version: %s is lower than %s, the version %s runs; RDS cannot downgrade "
                      "(restore a snapshot into a new instance instead)"
                      % (version, running_version, values.get("rds_identifier")))
+    elif running_version and version and _major(version) != _major(running_version):
+        found.append("rds_engine_version: %s is a major upgrade of %s, which runs %s; provision.yml moves minor "
+                     "versions only: a major upgrade changes the parameter group's family and needs "
+                     "AllowMajorVersionUpgrade, a snapshot first and the upgrade's own checks and downtime"
+                     % (version, values.get("rds_identifier"), running_version))
     return found
+
+
+def _major(version):
+    return str(version).split(".")[0]

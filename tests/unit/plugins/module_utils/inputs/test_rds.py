@@ -180,12 +180,22 @@ def test_unknown_and_invalid_parameters_are_each_named():
 
 
 @pytest.mark.parametrize("wanted, running, lower", [
-    ("14.10", "15.10", True), ("15.9", "15.10", True), ("15.10", "15.10", False), ("16.3", "15.10", False)])
+    ("14.10", "15.10", True), ("15.9", "15.10", True), ("15.10", "15.10", False), ("15.12", "15.10", False)])
 def test_a_version_below_the_running_one_is_refused(wanted, running, lower):
     found = offering_problems(values(rds_engine_version=wanted, rds_parameter_group_family="postgres" + wanted.split(".")[0]),
                               OFFERED, None, running_version=running)
     assert found == (["rds_engine_version: %s is lower than %s, the version dbfleet-local runs; RDS cannot downgrade "
                       "(restore a snapshot into a new instance instead)" % (wanted, running)] if lower else [])
+
+
+def test_a_major_upgrade_is_not_a_provision_change():
+    """RDS refuses a new major without AllowMajorVersionUpgrade, and the family's parameter
+    group changes with it: refused before any write, the writer left on its version."""
+    found = offering_problems(values(rds_engine_version="16.3", rds_parameter_group_family="postgres16"),
+                              OFFERED, None, running_version="15.10")
+    assert found == ["rds_engine_version: 16.3 is a major upgrade of dbfleet-local, which runs 15.10; provision.yml "
+                     "moves minor versions only: a major upgrade changes the parameter group's family and needs "
+                     "AllowMajorVersionUpgrade, a snapshot first and the upgrade's own checks and downtime"]
 
 
 @pytest.mark.parametrize("changes", [
