@@ -236,4 +236,4 @@ def offering_problems(values, instance_classes, parameters, running_version=None
 
 
 def _major(version):
-    return str(version).split(".")[0]
+    return str(version).split(".", maxsplit=1)[0]
