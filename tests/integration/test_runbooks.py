@@ -403,10 +403,25 @@ def test_failover_region_promotes_the_dr_replica(dr_replica, local_aws, tmp_path
         assert cursor.fetchone()[0] is False
     assert report["outcome"] == "succeeded" and report["parameters"] == {"target": "region"}
     assert_timeline(report, ["pre-checks", "promote the DR replica", "verification",
+                             "bring the promoted instance to the writer's production settings",
                              "point the connection secret at the promoted instance"],
                     disruptive="promote the DR replica")
     assert all(check["passed"] for check in report["checks"])
     assert report["details"]["replica_source"] == instance(local_aws, WRITER)["DBInstanceArn"]
+    # The writer's production settings (inventories/local), not a replica's.
+    assert (promoted["BackupRetentionPeriod"], promoted["MultiAZ"], promoted["DeletionProtection"],
+            promoted["PerformanceInsightsEnabled"], promoted["MonitoringInterval"]) == (30, True, False, True, 60)
+    # The old writer's last row, written just before the promotion, reached the promoted
+    # instance: nothing was lost, within the dr role's targets.
+    with closing(session_to(local_aws, WRITER)) as session:
+        cursor = session.cursor()
+        cursor.execute("SELECT at::text FROM dbfleet_runbook_heartbeat WHERE id = 1")
+        assert report["details"]["old_writer_last_write"] == cursor.fetchone()[0]
+    assert (report["details"]["data_loss_seconds"], report["details"]["rpo_met"]) == (0, True)
+    assert report["details"]["rpo_target_seconds"] == 60 * 60 and report["details"]["promoted_replayed_to"]
+    assert report["rto_target_seconds"] == 60 * 60 and report["rto_met"] is True
+    markdown = sorted(tmp_path.glob("failover-*.md"))[-1].read_text()
+    assert "| Data-loss window | 0 s (the old writer's last write" in markdown and "RPO target 3600 s: met" in markdown
     promotions = [c["ids"].get("DBInstanceIdentifier") for c in result.mutating
                   if c["action"] == "PromoteReadReplica"]
     assert promotions == [DR_REPLICA]
