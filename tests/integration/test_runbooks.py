@@ -417,6 +417,9 @@ def test_failover_region_promotes_the_dr_replica(dr_replica, local_aws, tmp_path
         cursor = session.cursor()
         cursor.execute("SELECT at::text FROM dbfleet_runbook_heartbeat WHERE id = 1")
         assert report["details"]["old_writer_last_write"] == cursor.fetchone()[0]
+    [caught_up] = [check for check in report["checks"]
+                   if check["name"] == "DR replica replayed the old writer's last write"]
+    assert caught_up["passed"] is True and report["details"]["old_writer_last_write"] in caught_up["detail"]
     assert (report["details"]["data_loss_seconds"], report["details"]["rpo_met"]) == (0, True)
     assert report["details"]["rpo_target_seconds"] == 60 * 60 and report["details"]["promoted_replayed_to"]
     assert report["rto_target_seconds"] == 60 * 60 and report["rto_met"] is True
