@@ -16,8 +16,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import redis
 
-from conftest import (ansible_environment, assert_no_secret, generated_secrets, pg_connect, read_secret as secret,
-                      run_playbook, verbose_environment)
+from conftest import (ansible_environment, assert_no_secret, db_parameters, generated_secrets, pg_connect,
+                      read_secret as secret, run_playbook, verbose_environment)
 
 # The session's local environment: these modules run on one xdist worker, in this order.
 XDIST_GROUP = "local_env"
@@ -36,6 +36,7 @@ PITR_RESTORE = "dbfleet-local-drill-pitr"
 REDIS_RESTORE = "dbfleet-local-drill-redis"
 DR_REGION = "us-west-2"
 DR_REPLICA = "dbfleet-local-dr"
+DR_PARAMETER_GROUP = "dbfleet-local-postgres15"   # the writer's, copied to DR_REGION
 FAILOVER_TABLE = "failover_drill"
 
 
@@ -365,17 +366,17 @@ def test_restore_time_before_the_window_stops_at_the_pre_checks(provisioned, loc
 
 
 @pytest.fixture
-def dr_replica(provisioned, local_aws):
-    """The dr role's cross-region replica of the writer (as replica.yml creates it: the writer's
-    ARN, no parameter group) with rows written before; removed afterwards with its secret."""
+def dr_replica(provisioned, local_env, local_aws):
+    """The dr role's cross-region replica of the writer, made by provision.yml (the rds and dr
+    roles, dr_replica_enabled) with the writer's parameter group copied to its region, and rows
+    written before; removed afterwards with that group and its secret."""
     dr_rds = local_aws.client("rds", DR_REGION)
     with closing(session_to(local_aws, WRITER)) as session:
         session.cursor().execute(f"CREATE TABLE {FAILOVER_TABLE} AS SELECT generate_series(1, 7) AS id")
-    dr_rds.create_db_instance_read_replica(
-        DBInstanceIdentifier=DR_REPLICA, SourceDBInstanceIdentifier=instance(local_aws, WRITER)["DBInstanceArn"],
-        SourceRegion=REGION)
+    local_env.run(only=["rds", "dr"], dr_replica_enabled=True, dr_replica_region=DR_REGION)
     yield dr_rds
     dr_rds.delete_db_instance(DBInstanceIdentifier=DR_REPLICA, SkipFinalSnapshot=True)
+    dr_rds.delete_db_parameter_group(DBParameterGroupName=DR_PARAMETER_GROUP)
     local_aws.client("secretsmanager", DR_REGION).delete_secret(SecretId=CONNECTION_SECRET,
                                                                 ForceDeleteWithoutRecovery=True)
     with closing(session_to(local_aws, WRITER)) as session:
@@ -408,6 +409,11 @@ def test_failover_region_promotes_the_dr_replica(dr_replica, local_aws, tmp_path
                     disruptive="promote the DR replica")
     assert all(check["passed"] for check in report["checks"])
     assert report["details"]["replica_source"] == instance(local_aws, WRITER)["DBInstanceArn"]
+    # The writer's parameters (rds.force_ssl and the tuned ones) came along, in its region.
+    assert [group["DBParameterGroupName"] for group in promoted["DBParameterGroups"]] == [DR_PARAMETER_GROUP]
+    primary_parameters = db_parameters(local_aws.client("rds", REGION), DR_PARAMETER_GROUP)
+    dr_parameters = db_parameters(dr_replica, DR_PARAMETER_GROUP)
+    assert dr_parameters["rds.force_ssl"] == "1" and dr_parameters == primary_parameters
     # The writer's production settings (inventories/local), not a replica's.
     assert (promoted["BackupRetentionPeriod"], promoted["MultiAZ"], promoted["DeletionProtection"],
             promoted["PerformanceInsightsEnabled"], promoted["MonitoringInterval"]) == (30, True, False, True, 60)
