@@ -377,6 +377,16 @@ def dr_replica(provisioned, local_env, local_aws):
     yield dr_rds
     dr_rds.delete_db_instance(DBInstanceIdentifier=DR_REPLICA, SkipFinalSnapshot=True)
     dr_rds.delete_db_parameter_group(DBParameterGroupName=DR_PARAMETER_GROUP)
+    # What the promoted instance's alarms left in its region.
+    cloudwatch = local_aws.client("cloudwatch", DR_REGION)
+    alarms = [alarm["AlarmName"] for alarm in cloudwatch.describe_alarms(AlarmNamePrefix="dbfleet-local-")["MetricAlarms"]]
+    if alarms:
+        cloudwatch.delete_alarms(AlarmNames=alarms)
+    cloudwatch.delete_dashboards(DashboardNames=["dbfleet-local-databases"])
+    sns = local_aws.client("sns", DR_REGION)
+    for topic in sns.list_topics()["Topics"]:
+        sns.delete_topic(TopicArn=topic["TopicArn"])
+    dr_rds.delete_event_subscription(SubscriptionName="dbfleet-local-rds-events")
     local_aws.client("secretsmanager", DR_REGION).delete_secret(SecretId=CONNECTION_SECRET,
                                                                 ForceDeleteWithoutRecovery=True)
     with closing(session_to(local_aws, WRITER)) as session:
@@ -405,6 +415,7 @@ def test_failover_region_promotes_the_dr_replica(dr_replica, local_aws, tmp_path
     assert report["outcome"] == "succeeded" and report["parameters"] == {"target": "region"}
     assert_timeline(report, ["pre-checks", "promote the DR replica", "verification",
                              "bring the promoted instance to the writer's production settings",
+                             "alarms of the promoted instance in its region",
                              "point the connection secret at the promoted instance"],
                     disruptive="promote the DR replica")
     assert all(check["passed"] for check in report["checks"])
@@ -414,6 +425,13 @@ def test_failover_region_promotes_the_dr_replica(dr_replica, local_aws, tmp_path
     primary_parameters = db_parameters(local_aws.client("rds", REGION), DR_PARAMETER_GROUP)
     dr_parameters = db_parameters(dr_replica, DR_PARAMETER_GROUP)
     assert dr_parameters["rds.force_ssl"] == "1" and dr_parameters == primary_parameters
+    # Watched in its region: the alarms role's alarms on it, notifying a topic of that region.
+    dr_alarms = local_aws.client("cloudwatch", DR_REGION).describe_alarms(
+        AlarmNamePrefix=f"dbfleet-local-rds-{DR_REPLICA}-")["MetricAlarms"]
+    assert {f"dbfleet-local-rds-{DR_REPLICA}-{metric}" for metric in ("cpu", "free-storage", "connections")} <= {
+        alarm["AlarmName"] for alarm in dr_alarms}
+    assert all(action.split(":")[3] == DR_REGION for alarm in dr_alarms for action in alarm["AlarmActions"])
+    assert sorted(alarm["AlarmName"] for alarm in dr_alarms) == sorted(report["details"]["dr_alarms"])
     # The writer's production settings (inventories/local), not a replica's.
     assert (promoted["BackupRetentionPeriod"], promoted["MultiAZ"], promoted["DeletionProtection"],
             promoted["PerformanceInsightsEnabled"], promoted["MonitoringInterval"]) == (30, True, False, True, 60)
