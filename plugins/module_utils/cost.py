@@ -26,6 +26,7 @@ import numbers
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import command_line_number
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import replica_specs
 
 # cost_<name>: (default, low, high, rule).
@@ -55,11 +56,12 @@ GP3_BASELINE = ((400, 12000, 500), (0, 3000, 125))  # (from GiB, IOPS, MiB/s), l
 # Days a snapshot policy's generation keeps (a snapshot a day, as the AWX schedule takes).
 GENERATION_DAYS = {"keep_last": 1, "daily": 1, "weekly": 7, "monthly": 30, "yearly": 365}
 REQUIRED_TABLE_KEYS = ("currency", "as_of", "hours_per_month", "regions", "reserved")
-# What the estimate reads of a region's prices: None is a number.
+# What the estimate reads of a region's prices: None is a price, {} a price per kind (the
+# storage types the table gives), [shape] the same shape for every class or node type.
 REGION_SHAPE = {
     "rds": {
         "instances": [{"hourly": None, "vcpus": None}],
-        "storage_gb_month": {}, "provisioned_iops_month": {},   # per storage type, as the table gives them
+        "storage_gb_month": {}, "provisioned_iops_month": {},
         "gp3_iops_month": None, "gp3_throughput_mibps_month": None, "backup_gb_month": None,
         "transfer_to_region_gb": None,
         "performance_insights_vcpu_month": {"first_month": None, "further_month": None},
@@ -97,11 +99,7 @@ def assumption_problems(values):
     problems = []
     for name, value in assumptions_of(values).items():
         default, low, high, rule = ASSUMPTIONS[name]
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                pass
+        value = command_line_number(value)
         if not _is_number(value) or not low <= value <= high:
             problems.append("cost_%s: must be a number from %s to %s, %s (got %r)" % (name, low, high, rule, value))
     return problems
@@ -153,10 +151,11 @@ def _priced(table, region):
 
 
 def _shape_problems(where, prices, shape):
-    """The numbers `shape` names ({key: None for a number, or the shape of a mapping}); a
-    mapping of mappings (classes, node types) is given as [shape of each]."""
+    """The prices `shape` names (REGION_SHAPE)."""
     if not isinstance(prices, dict):
         return ["%s: must be a mapping" % where]
+    if shape == {}:
+        shape = dict.fromkeys(prices)
     problems = []
     for key, inner in shape.items():
         value = prices.get(key)
@@ -172,11 +171,6 @@ def _shape_problems(where, prices, shape):
         else:
             problems += _shape_problems("%s.%s" % (where, key), value, inner)
     return problems
-
-
-def _storage_price_shape(prices):
-    """storage_gb_month and provisioned_iops_month: a price per storage type given."""
-    return dict((kind, None) for kind in prices) if isinstance(prices, dict) else {}
 
 
 def price_problems(settings, table, where="cost_price_table"):
@@ -216,11 +210,7 @@ def price_problems(settings, table, where="cost_price_table"):
         need("elasticache_node_type", settings.get("elasticache_node_type"), "dbfleet_region", region,
              "elasticache", "nodes")
     for name in regions:
-        prices = _priced(table, name)
-        shape = dict(REGION_SHAPE, rds=dict(REGION_SHAPE["rds"], **{
-            "storage_gb_month": _storage_price_shape((prices.get("rds") or {}).get("storage_gb_month")),
-            "provisioned_iops_month": _storage_price_shape((prices.get("rds") or {}).get("provisioned_iops_month"))}))
-        problems += _shape_problems("%s.regions.%s" % (where, name), prices, shape)
+        problems += _shape_problems("%s.regions.%s" % (where, name), _priced(table, name), REGION_SHAPE)
     # One problem per variable is enough.
     return list(dict.fromkeys(problems))
 

@@ -15,6 +15,11 @@ def _parts(version):
     return [int(part) if _NUMBER.match(part) else part for part in str(version).split(".")]
 
 
+def major(version):
+    """The major part of a version: "15" of "15.10", "6" of "6.x"."""
+    return str(version).split(".", maxsplit=1)[0]
+
+
 def version_matches(wanted, current):
     """Whether `current` is `wanted` or a more precise form of it ("7.1" matches "7.1.0")."""
     wanted_parts = _parts(wanted)

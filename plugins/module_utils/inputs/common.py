@@ -58,6 +58,13 @@ def aws_name(values, name, max_length, letters="A-Za-z"):
             "hyphen (got %r)" % (name, max_length, kind, value)]
 
 
+def command_line_number(value):
+    """A number given on the command line (-e name=60 is a string) as a number; anything else as it is."""
+    if isinstance(value, str) and re.match(r"^-?\d+(\.\d+)?$", value.strip()):
+        return float(value) if "." in value else int(value)
+    return value
+
+
 def no_placeholders(values, *names):
     if getattr(values, "placeholders_allowed", False):
         return []

@@ -29,6 +29,7 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import n
 from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import offered
 from ansible_collections.dbfleet.aws.plugins.module_utils.parameter_groups import validate_parameters
 from ansible_collections.dbfleet.aws.plugins.module_utils.versions import is_lower
+from ansible_collections.dbfleet.aws.plugins.module_utils.versions import major
 from ansible_collections.dbfleet.aws.plugins.module_utils.windows import window_problems
 
 # Variables of other roles these rules read.
@@ -42,8 +43,8 @@ MAX_TOKEN_LENGTH = 128
 
 def parameter_group_family(engine, version):
     """The parameter group family of an engine version: redis6.x, redis7, valkey7, valkey8."""
-    major = int(version.split(".")[0])
-    return "%s%d%s" % (engine, major, ".x" if engine == "redis" and major < 7 else "")
+    number = int(major(version))
+    return "%s%d%s" % (engine, number, ".x" if engine == "redis" and number < 7 else "")
 
 
 def _family_problems(values):

@@ -19,6 +19,7 @@ from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import c
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import final_snapshot_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.rds_instances import replica_specs
 from ansible_collections.dbfleet.aws.plugins.module_utils.versions import is_lower
+from ansible_collections.dbfleet.aws.plugins.module_utils.versions import major
 from ansible_collections.dbfleet.aws.plugins.module_utils.windows import window_problems
 
 # RDS wants the backup and the maintenance window each at least 30 minutes long.
@@ -61,7 +62,7 @@ def _family_problems(values):
     version, family = values.get("rds_engine_version"), values.get("rds_parameter_group_family")
     if version is None or family is None or not re.match(ENGINE_VERSION, version):
         return []
-    expected = "postgres" + version.split(".")[0]
+    expected = "postgres" + major(version)
     if family != expected:
         return ["rds_parameter_group_family: must be %s, the family of rds_engine_version %s (got %r)"
                 % (expected, version, family)]
@@ -227,13 +228,9 @@ def offering_problems(values, instance_classes, parameters, running_version=None
         found.append("rds_engine_version: %s is lower than %s, the version %s runs; RDS cannot downgrade "
                      "(restore a snapshot into a new instance instead)"
                      % (version, running_version, values.get("rds_identifier")))
-    elif running_version and version and _major(version) != _major(running_version):
+    elif running_version and version and major(version) != major(running_version):
         found.append("rds_engine_version: %s is a major upgrade of %s, which runs %s; provision.yml moves minor "
                      "versions only: a major upgrade changes the parameter group's family and needs "
                      "AllowMajorVersionUpgrade, a snapshot first and the upgrade's own checks and downtime"
                      % (version, values.get("rds_identifier"), running_version))
     return found
-
-
-def _major(version):
-    return str(version).split(".", maxsplit=1)[0]

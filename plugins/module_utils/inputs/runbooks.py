@@ -12,6 +12,7 @@ import re
 from ansible.module_utils.parsing.convert_bool import BOOLEANS
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.dbfleet.aws.plugins.module_utils.inputs.common import command_line_number
 from ansible_collections.dbfleet.aws.plugins.module_utils.postgresql_maintenance import THRESHOLDS
 from ansible_collections.dbfleet.aws.plugins.module_utils.postgresql_migration import input_problems
 from ansible_collections.dbfleet.aws.plugins.module_utils.postgresql_maintenance import threshold_problems
@@ -105,13 +106,6 @@ def rotate_credentials_problems(inputs):
     return found
 
 
-def _number(value):
-    """A number given on the command line (-e name=60 is a string) as a number; anything else as it is."""
-    if isinstance(value, str) and re.match(r"^-?\d+(\.\d+)?$", value.strip()):
-        return float(value) if "." in value else int(value)
-    return value
-
-
 def maintenance_problems(inputs):
     """apply, terminate_idle_in_transaction and terminate_idle, booleans; the thresholds, as the module
     dbfleet.aws.postgresql_maintenance checks them, named maintenance_<threshold>; databases,
@@ -119,7 +113,7 @@ def maintenance_problems(inputs):
     found = boolean_problems("apply", inputs.get("apply", False))
     found += boolean_problems("terminate_idle_in_transaction", inputs.get("terminate_idle_in_transaction", False))
     found += boolean_problems("terminate_idle", inputs.get("terminate_idle", False))
-    thresholds = dict((key, _number(inputs.get(key))) for key in THRESHOLDS)
+    thresholds = dict((key, command_line_number(inputs.get(key))) for key in THRESHOLDS)
     thresholds["table_thresholds"] = inputs.get("table_thresholds")
     found += threshold_problems(thresholds, prefix="maintenance_")
     databases = inputs.get("databases") or []
@@ -143,7 +137,7 @@ def migrate_problems(inputs):
                   for name in ("source_host", "source_user", "source_database") if not inputs.get(name)]
         if not boolean(inputs.get("source_password_given", False)):
             found.append("source_password: required without source_secret (-e @vault.yml, or the survey's password)")
-    given = dict((name, _number(value) if name in ("source_port", "jobs") else value)
+    given = dict((name, command_line_number(value) if name in ("source_port", "jobs") else value)
                  for name, value in inputs.items() if value not in (None, ""))
     found += input_problems(given)
     found += boolean_problems("allow_non_empty_target", inputs.get("allow_non_empty_target", False))
